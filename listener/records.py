@@ -1,0 +1,139 @@
+"""Frozen records passed between the pipeline, storage, CLI and web: no ORM objects leak."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+SentimentLabel = Literal["positive", "neutral", "negative"]
+AlertState = Literal["firing", "resolved"]
+
+
+@dataclass(frozen=True)
+class BrandLink:
+    """A mention counts for ``brand``; ``outpost`` is set when posted on one of its outposts."""
+
+    brand: str
+    outpost: str | None = None
+
+
+@dataclass(frozen=True)
+class NewMention:
+    """A post after matching and analysis, ready to upsert."""
+
+    source: str
+    platform: str
+    external_id: str
+    text: str
+    created_at: datetime
+    brands: tuple[BrandLink, ...]
+    url: str | None = None
+    author: str | None = None
+    title: str = ""
+    reach: int | None = None
+    lang: str | None = None
+    sentiment_label: SentimentLabel = "neutral"
+    sentiment_score: float = 0.0
+    sentiment_scored: bool = True  # False for languages VADER cannot score
+    topics: tuple[str, ...] = ()
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MentionRow:
+    """One (mention, brand) pair as listed by ``listener mentions``."""
+
+    id: int
+    source: str
+    platform: str
+    external_id: str
+    url: str | None
+    author: str | None
+    text: str
+    created_at: datetime
+    brand: str
+    outpost: str | None
+    sentiment_label: SentimentLabel
+    sentiment_score: float
+    sentiment_scored: bool
+    topics: tuple[str, ...]
+    reach: int | None
+    lang: str | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    """Filters of ``listener mentions``; None means no filter. Newest first."""
+
+    brand: str | None = None
+    source: str | None = None
+    platform: str | None = None
+    outpost: str | None = None
+    sentiment: SentimentLabel | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    query: str | None = None  # case-insensitive substring of the text
+    limit: int | None = 100
+
+
+@dataclass(frozen=True)
+class PollHealth:
+    """How the last poll of a source went."""
+
+    polled_at: datetime
+    fetched: int = 0
+    error: str | None = None  # None on success; set for partial failures too
+    rate_limited_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    cursor: Mapping[str, Any]
+    last_polled: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    rate_limited_until: datetime | None
+    items_fetched: int  # total over the source's life
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class BucketCount:
+    """Per-brand counts for one time bucket starting at ``start``."""
+
+    start: datetime
+    total: int
+    negative: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    brand: str
+    kind: str  # "flash_revolt", later "source_silent", ...
+    severity: str  # "warning" | "critical"
+    started_at: datetime  # onset of the anomaly (bucket start)
+    fired_at: datetime
+    summary: str  # one line: what happened
+    explanation: Mapping[str, Any]  # why it fired, top posts, series: JSON-serialisable
+    outpost: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    brand: str
+    kind: str
+    severity: str
+    state: AlertState
+    started_at: datetime
+    fired_at: datetime
+    resolved_at: datetime | None
+    summary: str
+    explanation: Mapping[str, Any]
+    outpost: str | None

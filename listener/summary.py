@@ -1,0 +1,119 @@
+"""What the CLI prints: mention and alert rows, source health, config and cycle summaries."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from listener.alerting import iso
+from listener.pipeline import CycleReport
+from listener.records import AlertRow, MentionRow
+from listener.settings import RssSource, Settings, display_url
+from listener.sources import plan_sources
+from listener.storage import Storage
+
+MENTION_COLUMNS = (
+    "created_at", "brand", "platform", "source", "outpost", "sentiment", "author", "text",
+    "url", "topics", "external_id",
+)  # fmt: skip
+MENTION_WIDTHS = {"text": 80, "url": 40, "topics": 30}
+ALERT_COLUMNS = (
+    "id",
+    "state",
+    "severity",
+    "brand",
+    "kind",
+    "started_at",
+    "fired_at",
+    "resolved_at",
+    "summary",
+)
+ALERT_WIDTHS = {"summary": 90}
+SOURCE_COLUMNS = (
+    "source", "kind", "interval", "last_success", "last_error", "rate_limited_until",
+    "items_fetched", "failures",
+)  # fmt: skip
+
+
+def mention_json(row: MentionRow) -> dict[str, Any]:
+    """A mention as ``listener mentions --format json|jsonl|csv`` prints it (contract fields)."""
+    return {
+        "id": row.id,
+        "source": row.source,
+        "platform": row.platform,
+        "external_id": row.external_id,
+        "url": row.url,
+        "author": row.author,
+        "text": row.text,
+        "created_at": iso(row.created_at),
+        "brand": row.brand,
+        "outpost": row.outpost,
+        "sentiment": {
+            "label": row.sentiment_label,
+            "score": row.sentiment_score,
+            "scored": row.sentiment_scored,
+        },
+        "topics": list(row.topics),
+        "reach": row.reach,
+        "lang": row.lang,
+        "fetched_at": iso(row.fetched_at),
+    }
+
+
+def alert_row(alert: AlertRow) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "state": alert.state,
+        "severity": alert.severity,
+        "brand": alert.brand,
+        "kind": alert.kind,
+        "started_at": iso(alert.started_at),
+        "fired_at": iso(alert.fired_at),
+        "resolved_at": iso(alert.resolved_at) if alert.resolved_at else "",
+        "summary": alert.summary,
+    }
+
+
+def source_rows(settings: Settings, storage: Storage) -> Iterator[dict[str, Any]]:
+    states = {s.name: s for s in storage.source_states()}
+    for source in plan_sources(settings):
+        state = states.get(source.name)
+        yield {
+            "source": source.name,
+            "kind": source.kind,
+            "interval": str(source.interval),
+            "last_success": iso(state.last_success) if state and state.last_success else "",
+            "last_error": (state.last_error or "") if state else "",
+            "rate_limited_until": iso(state.rate_limited_until)
+            if state and state.rate_limited_until
+            else "",
+            "items_fetched": state.items_fetched if state else 0,
+            "failures": state.consecutive_failures if state else 0,
+        }
+
+
+def config_summary(settings: Settings) -> str:
+    lines = [f"storage: {display_url(settings.storage.url)}"]
+    for b in settings.brands:
+        lines.append(
+            f"brand {b.name}: {len(b.keywords)} keywords, {len(b.exclude)} exclusions, "
+            f"outposts: {', '.join(b.outposts) or 'none'}"
+        )
+    for s in plan_sources(settings):
+        extra = f", {len(s.feeds)} feeds" if isinstance(s, RssSource) else ""
+        lines.append(f"source {s.name}: {s.kind} every {s.interval}{extra}")
+    lines.append(
+        "receivers: " + ", ".join(f"{r.name} ({r.kind})" for r in settings.alerts.receivers)
+    )
+    return "\n".join(lines)
+
+
+def print_cycle(report: CycleReport) -> None:
+    """One line per source on stdout; each problem on stderr, naming its source."""
+    for o in report.outcomes:
+        print(f"{o.source}: {o.status}, {o.fetched} fetched, {o.kept} kept, {o.new} new")
+        for message in o.messages:
+            print(f"{o.source}: {message}", file=sys.stderr)
+    for event in report.events:
+        print(f"alert {event.event}: {event.alert.summary}")
