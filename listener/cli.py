@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from listener.errors import ConfigError, ListenerError
-from listener.settings import DEFAULT_CONFIG, Settings, load_settings, parse_duration
+from listener.settings import (
+    DEFAULT_CONFIG,
+    Settings,
+    default_settings,
+    display_url,
+    load_settings,
+    parse_duration,
+)
 
 if TYPE_CHECKING:
     from listener.storage import Storage
@@ -62,11 +70,22 @@ def _fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _settings(config: Path) -> Settings:
+def _settings(config: Path, *, defaults_if_missing: bool = False) -> Settings:
+    """Load the config; with ``defaults_if_missing``, a missing *default* file means defaults."""
+    if defaults_if_missing and not config.exists() and _is_default(config):
+        settings = default_settings(Path.cwd())
+        typer.echo(
+            f"note: no {config}; using defaults ({display_url(settings.storage.url)})", err=True
+        )
+        return settings
     try:
         return load_settings(config)
     except ConfigError as e:
         raise _fail(str(e)) from None
+
+
+def _is_default(config: Path) -> bool:
+    return config == Path(DEFAULT_CONFIG) and "LISTENER_CONFIG" not in os.environ
 
 
 def _storage(settings: Settings) -> Storage:
@@ -114,7 +133,7 @@ def init(
         typer.echo(f"wrote {config}")
     settings = _settings(config)
     _storage(settings).close()
-    typer.echo(f"database ready: {settings.storage.url}")
+    typer.echo(f"database ready: {display_url(settings.storage.url)}")
 
 
 @app.command("check-config")
@@ -187,7 +206,13 @@ def mentions(
 ) -> None:
     """List stored mentions, newest first: one row per mention and brand."""
     from listener.records import MentionFilter
-    from listener.summary import MENTION_COLUMNS, MENTION_WIDTHS, mention_json
+    from listener.summary import (
+        MENTION_COLUMNS,
+        MENTION_TABLE,
+        MENTION_WIDTHS,
+        mention_json,
+        mention_table_row,
+    )
 
     if sentiment not in (None, "positive", "neutral", "negative"):
         raise _fail("--sentiment must be positive, neutral or negative")
@@ -202,11 +227,13 @@ def mentions(
         query=query,
         limit=limit or None,
     )
+    as_row = mention_table_row if fmt == "table" else mention_json
+    columns = MENTION_TABLE if fmt == "table" else MENTION_COLUMNS
     _emit_rows(
         config,
         fmt,
-        lambda st: (mention_json(r) for r in st.iter_mentions(f)),
-        MENTION_COLUMNS,
+        lambda st: (as_row(r) for r in st.iter_mentions(f)),
+        columns,
         "Mentions",
         MENTION_WIDTHS,
     )
@@ -237,7 +264,7 @@ def _emit_rows(config: Path, fmt: str, rows: Any, columns: Any, title: str, widt
     from listener.output import write
 
     fmt = _check_format(fmt)
-    settings = _settings(config)
+    settings = _settings(config, defaults_if_missing=True)
     storage = _storage(settings)
     try:
         write(rows(storage), fmt, sys.stdout, columns=columns, title=title, widths=widths)  # type: ignore[arg-type]
@@ -250,7 +277,7 @@ def sources(config: ConfigOption = Path(DEFAULT_CONFIG), fmt: FormatOption = "ta
     """Source health: last success, last error, rate-limited until, items fetched."""
     from listener.summary import SOURCE_COLUMNS, source_rows
 
-    settings = _settings(config)
+    settings = _settings(config, defaults_if_missing=True)
     _emit_rows(config, fmt, lambda st: source_rows(settings, st), SOURCE_COLUMNS, "Sources", {})
 
 
@@ -265,7 +292,7 @@ def analyze(
     from listener.batch import BatchError, analyze_file
 
     _check_format(fmt, ("jsonl",))
-    settings = _settings(config) if config.exists() else Settings()
+    settings = Settings() if not config.exists() and _is_default(config) else _settings(config)
     try:
         analyze_file(file, text_column, settings, sys.stdout)
     except BatchError as e:
@@ -300,7 +327,7 @@ def demo(
     from listener.demo import run_demo
 
     _logging(verbose)
-    settings = _settings(config) if config.exists() else Settings()
+    settings = _settings(config, defaults_if_missing=True)
     if duration is not None and duration < 5:
         raise _fail("--duration must be at least 5 seconds")
     raise typer.Exit(run_demo(settings, duration))
@@ -311,5 +338,6 @@ def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     """Apply database migrations (also done at every start)."""
     settings = _settings(config)
     storage = _storage(settings)
-    typer.echo(f"database at revision {storage.current_revision()}: {settings.storage.url}")
+    url = display_url(settings.storage.url)
+    typer.echo(f"database at revision {storage.current_revision()}: {url}")
     storage.close()

@@ -54,12 +54,19 @@ class _Tally:
     alerts: int = 0
 
 
-def run_demo(settings: Settings, duration: float | None, console: Console | None = None) -> int:
-    """Play the script (into ``duration`` seconds, or about a minute), then stay live until
-    ``duration`` ends or Ctrl-C. Returns the exit code."""
+def run_demo(
+    settings: Settings,
+    duration: float | None,
+    console: Console | None = None,
+    *,
+    end: datetime | None = None,
+    hours: float = 10.0,
+) -> int:
+    """Play ``hours`` of script ending at ``end`` (into ``duration`` seconds, or about a
+    minute), then stay live until ``duration`` ends or Ctrl-C. Returns the exit code."""
     console = console or Console(highlight=False)
-    end = bucket_floor(datetime.now(UTC), settings.detector.bucket)
-    script = build_script(end, channels=Sandbox.CHANNELS)
+    end = end or bucket_floor(datetime.now(UTC), settings.detector.bucket)
+    script = build_script(end, hours=hours, channels=Sandbox.CHANNELS)
     clock = SimClock(script.start)
     with ExitStack() as stack:
         sandbox = stack.enter_context(start_sandbox(script, clock))

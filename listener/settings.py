@@ -218,6 +218,11 @@ def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Set
     return _apply_env(settings, path, env)
 
 
+def default_settings(base: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """The defaults, as if an empty config file lay in ``base``."""
+    return _apply_env(Settings(), base / DEFAULT_CONFIG, os.environ if env is None else env)
+
+
 def parse_settings(data: Mapping[str, Any], path: str = "<config>") -> Settings:
     """Validate a parsed TOML document."""
     try:

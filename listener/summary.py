@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from listener.alerting import iso
 from listener.pipeline import CycleReport
-from listener.records import AlertRow, MentionRow
+from listener.records import AlertRow, MentionRow, SourceState
 from listener.settings import RssSource, Settings, display_url
 from listener.sources import plan_sources
 from listener.storage import Storage
 
+#: CSV columns of ``listener mentions``; JSON carries every field of ``mention_json``.
 MENTION_COLUMNS = (
     "created_at", "brand", "platform", "source", "outpost", "sentiment", "author", "text",
     "url", "topics", "external_id",
 )  # fmt: skip
-MENTION_WIDTHS = {"text": 80, "url": 40, "topics": 30}
+#: The terminal table: what fits on a screen.
+MENTION_TABLE = ("created_at", "brand", "where", "sentiment", "author", "text", "url")
+MENTION_WIDTHS = {"text": 70, "url": 45, "where": 24, "author": 16}
 ALERT_COLUMNS = (
     "id",
     "state",
@@ -61,6 +65,20 @@ def mention_json(row: MentionRow) -> dict[str, Any]:
     }
 
 
+def mention_table_row(row: MentionRow) -> dict[str, Any]:
+    """A mention as one terminal-table row."""
+    score = f"{row.sentiment_score:+.2f}" if row.sentiment_scored else "not scored"
+    return {
+        "created_at": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "brand": row.brand,
+        "where": row.outpost or row.platform,
+        "sentiment": f"{row.sentiment_label} {score}",
+        "author": row.author,
+        "text": row.text,
+        "url": row.url,
+    }
+
+
 def alert_row(alert: AlertRow) -> dict[str, Any]:
     return {
         "id": alert.id,
@@ -76,21 +94,28 @@ def alert_row(alert: AlertRow) -> dict[str, Any]:
 
 
 def source_rows(settings: Settings, storage: Storage) -> Iterator[dict[str, Any]]:
+    """Configured sources first, then any others the database remembers (the demo's)."""
     states = {s.name: s for s in storage.source_states()}
-    for source in plan_sources(settings):
-        state = states.get(source.name)
-        yield {
-            "source": source.name,
-            "kind": source.kind,
-            "interval": str(source.interval),
-            "last_success": iso(state.last_success) if state and state.last_success else "",
-            "last_error": (state.last_error or "") if state else "",
-            "rate_limited_until": iso(state.rate_limited_until)
-            if state and state.rate_limited_until
-            else "",
-            "items_fetched": state.items_fetched if state else 0,
-            "failures": state.consecutive_failures if state else 0,
-        }
+    kinds = {s.name: (s.kind, str(s.interval)) for s in plan_sources(settings)}
+    for name in [*kinds, *(n for n in states if n not in kinds)]:
+        kind, interval = kinds.get(name, ("", ""))
+        yield _source_row(name, kind, interval, states.get(name))
+
+
+def _source_row(name: str, kind: str, interval: str, state: SourceState | None) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str:
+        return iso(moment) if moment else ""
+
+    return {
+        "source": name,
+        "kind": kind,
+        "interval": interval,
+        "last_success": when(state.last_success) if state else "",
+        "last_error": (state.last_error or "") if state else "",
+        "rate_limited_until": when(state.rate_limited_until) if state else "",
+        "items_fetched": state.items_fetched if state else 0,
+        "failures": state.consecutive_failures if state else 0,
+    }
 
 
 def config_summary(settings: Settings) -> str:

@@ -35,7 +35,7 @@ class Analyzer:
 
         lexicon = load_lexicon()
         self._emoji = emoji_pattern(lexicon.emoji_chars)
-        self._emoticons = lexicon.emoticons
+        self._tokens = lexicon.tokens
         self._scorer = SentimentScorer(brand_terms, lexicon=lexicon)
         self._nlp, lemmas = topics.load_pipeline(spacy_model)
         stop_words = self._nlp.Defaults.stop_words
@@ -60,7 +60,7 @@ class Analyzer:
         if self._statistical:
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=BATCH_SIZE)
             return [self._from_doc(p, doc) for p, doc in zip(prepared, docs, strict=True)]
-        tokens = [tokenize(p.text, self._emoticons) for p in prepared]
+        tokens = [tokenize(p.text, self._tokens) for p in prepared]
         need = [i for i, t in enumerate(tokens) if self._taxonomy.may_match(t.lowers)]
         docs = self._nlp.pipe((prepared[i].text for i in need), batch_size=BATCH_SIZE)
         categories = dict(zip(need, map(self._taxonomy.categories, docs), strict=True))

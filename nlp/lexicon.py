@@ -18,6 +18,8 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
 )
 
+from nlp.tokens import token_pattern
+
 _WORD = re.compile(r"\w+(?:['-]\w+)*")
 
 # Single words VADER lacks that people use for service failures or praise.
@@ -120,6 +122,7 @@ class Lexicon:
     emoji: Mapping[str, float]  # emoji character -> valence of its description
     emoji_chars: str  # every single-character emoji VADER describes, for the preparation
     emoticons: frozenset[str]  # lexicon entries that are not words: ":)", "<3", ":-("
+    tokens: re.Pattern[str]  # the shared tokeniser's pattern, emoticons included
 
 
 def _index_phrases(
@@ -145,6 +148,7 @@ def load_lexicon() -> Lexicon:
     emoji = {e: _emoji_valence(d, vader.lexicon) for e, d in vader.emojis.items() if len(e) == 1}
     scored_emoji = {e: v for e, v in emoji.items() if v != 0.0}
     words = {**vader.lexicon, **EXTRA_WORDS, **scored_emoji}
+    emoticons = frozenset(w for w in words if not _WORD.fullmatch(w))
     return Lexicon(
         words=words,
         phrases=_index_phrases(PHRASES),
@@ -153,5 +157,6 @@ def load_lexicon() -> Lexicon:
         special=dict(SPECIAL_CASES),
         emoji=scored_emoji,
         emoji_chars="".join(emoji),
-        emoticons=frozenset(w for w in words if not _WORD.fullmatch(w)),
+        emoticons=emoticons,
+        tokens=token_pattern(emoticons),
     )

@@ -26,6 +26,7 @@ _PUNCT = string.punctuation
 _SENTENCE_ENDS = frozenset({".", "!", "?", PARAGRAPH})
 _CLAUSE_ENDS = frozenset({",", ";", ":", "(", ")", "-", '"'})
 _BOUNDARIES = _SENTENCE_ENDS | _CLAUSE_ENDS | {"but"}  # "but" opens a new clause
+_SARCASM_MARK = re.compile(r"(?<!\S)/s(?!\S)")  # the "/s" that closes an ironic post
 _ELONGATED = re.compile(r"(\w)\1{2,}")
 NEGATION_WINDOW = 5  # words a negator reaches back over, within its clause (VADER: 3)
 BUT_BEFORE, BUT_AFTER = 0.5, 1.5  # VADER's weights around a contrastive "but"
@@ -126,8 +127,8 @@ def _match_at(lowers: list[str], i: int, options: Sequence[tuple[str, ...]]) -> 
 
 @dataclass
 class _Scored:
-    values: list[float]  # valence per token (phrase valence sits on its first word)
-    labels: list[str]  # what to call each token in the drivers
+    values: dict[int, float]  # token index -> valence (a phrase's sits on its first word)
+    labels: dict[int, str]  # token index -> what to call it in the drivers
     complaint_sentences: set[int]  # sentences holding a complaint phrase
 
 
@@ -143,40 +144,39 @@ class SentimentScorer:
         self.lex = lexicon if lexicon is not None else load_lexicon()
         self.cutoffs = cutoffs
         self._brands = _brand_terms(brand_terms)
+        # any token that may start a score, a phrase or a brand name
+        self._starts = frozenset(self.lex.words).union(self.lex.phrases, self._brands)
 
     def score(self, text: str) -> Sentiment:
         """The sentiment of the analysis copy ``text`` (see ``nlp.prepare``)."""
-        return self.score_tokens(tokenize(text, self.lex.emoticons), text)
+        return self.score_tokens(tokenize(text, self.lex.tokens), text)
 
     def score_tokens(self, tokens: Tokens, text: str) -> Sentiment:
         """The sentiment of ``text`` already split by ``nlp.tokens.tokenize``."""
         toks = _index(tokens, text, self.lex)
         scored = self._valences(toks)
-        self._adjust(toks, scored)
-        total = sum(scored.values)
+        self._adjust(toks, scored, text)
+        total = sum(scored.values.values())
         if total:
             total += math.copysign(_punctuation_emphasis(text), total)
         compound = round(normalize(total), 4)
         return Sentiment(self.cutoffs.label(compound), compound, True, _drivers(scored))
 
     def _valences(self, toks: _Tokens) -> _Scored:
-        n = len(toks.lowers)
-        scored = _Scored([0.0] * n, list(toks.lowers), set())
-        i = 0
-        words, phrases, brands = self.lex.words, self.lex.phrases, self._brands
-        while i < n:
-            low = toks.lowers[i]
-            if low not in words and low not in phrases and low not in brands:
-                i += 1
+        scored = _Scored({}, {}, set())
+        lowers, starts = toks.lowers, self._starts
+        consumed = 0  # tokens before this index belong to a brand name or phrase
+        for i in [i for i, low in enumerate(lowers) if low in starts]:
+            low = lowers[i]
+            if i < consumed:
                 continue
-            if low in self._brands and (span := _match_at(toks.lowers, i, self._brands[low])):
-                i += span  # brand names are not opinions: "Virgin", "Monster", "Best Buy"
-                continue
-            if low in self.lex.phrases and (span := self._phrase(toks, i, scored)):
-                i += span
-                continue
-            scored.values[i] = self._word(toks, i)
-            i += 1
+            if low in self._brands and (span := _match_at(lowers, i, self._brands[low])):
+                consumed = i + span  # brand names are not opinions: "Virgin", "Best Buy"
+            elif low in self.lex.phrases and (span := self._phrase(toks, i, scored)):
+                consumed = i + span
+            elif valence := self._word(toks, i):
+                scored.values[i] = valence
+                scored.labels[i] = low
         return scored
 
     def _phrase(self, toks: _Tokens, i: int, scored: _Scored) -> int:
@@ -237,17 +237,14 @@ class SentimentScorer:
                 return N_SCALAR
         return 1.0
 
-    def _adjust(self, toks: _Tokens, scored: _Scored) -> None:
+    def _adjust(self, toks: _Tokens, scored: _Scored, text: str) -> None:
         """Sentence-level rules: "but" weights, praise in questions, praise beside complaints."""
         buts: dict[int, int] = {}
-        for i, low in enumerate(toks.lowers):
-            if low == "but":
+        if "but" in toks.lowers:
+            for i in [i for i, low in enumerate(toks.lowers) if low == "but"]:
                 buts.setdefault(toks.sentence_of(i), i)
-        sarcastic = "/s" in toks.lowers or "sarcasm" in toks.lowers
-        values = scored.values
-        for i, value in enumerate(values):
-            if not value:
-                continue
+        sarcastic = "sarcasm" in toks.lowers or _SARCASM_MARK.search(text) is not None
+        for i, value in scored.values.items():
             sent = toks.sentence_of(i)
             if sent in buts:
                 value *= BUT_BEFORE if i < buts[sent] else BUT_AFTER
@@ -255,7 +252,7 @@ class SentimentScorer:
                 value *= SARCASM
             elif value > 0 and sent in toks.questions:
                 value *= QUESTION_PRAISE
-            values[i] = value
+            scored.values[i] = value
 
 
 def _is_negator(low: str, lex: Lexicon) -> bool:
@@ -279,8 +276,8 @@ def _punctuation_emphasis(text: str) -> float:
 
 def _drivers(scored: _Scored) -> tuple[tuple[str, float], ...]:
     weights: dict[str, float] = {}
-    for label, value in zip(scored.labels, scored.values, strict=True):
-        if value:
-            weights[label] = weights.get(label, 0.0) + value
+    for i, value in scored.values.items():
+        label = scored.labels[i]
+        weights[label] = weights.get(label, 0.0) + value
     ranked = sorted(weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     return tuple((label, round(w, 3)) for label, w in ranked[:MAX_DRIVERS] if w)

@@ -46,7 +46,7 @@ def load_pipeline(spacy_model: str | None) -> tuple[Language, LookupLemmas | Non
             raise OSError(f"cannot load spaCy pipeline {spacy_model!r}: {e}") from e
         lemmas = "lemmatizer" in nlp.pipe_names
         log.info("nlp: spaCy pipeline %r (%s): entities on", spacy_model, ", ".join(nlp.pipe_names))
-        return nlp, None if lemmas else LookupLemmas(None)
+        return nlp, None if lemmas else LookupLemmas(_lookup_table())
     table = _lookup_table()
     if table is None:
         log.warning(

@@ -187,3 +187,9 @@ def test_scores_stay_in_range(scorer: SentimentScorer) -> None:
     assert 0.9 < s.score <= 1.0
     assert scorer.score("").label == "neutral"
     assert scorer.score("").score == 0.0
+
+
+def test_explicit_sarcasm_marks_flip_praise(scorer: SentimentScorer) -> None:
+    assert scorer.score("Great service as always /s").label == "negative"
+    assert scorer.score("Great service as always Sarcasm").label == "negative"
+    assert scorer.score("Great service as always").label == "positive"
