@@ -145,12 +145,11 @@ def test_sources_and_alerts_tables(tmp_path: Path, feeds: FeedServer) -> None:
     assert code == 0 and json.loads(out) == []
 
 
-def test_analyze_csv_and_jsonl(tmp_path: Path) -> None:
+def test_analyze_csv_and_jsonl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no listener.toml here: analyze needs none
     src = tmp_path / "in.csv"
     src.write_text("id,body\n1,I love this so much!\n2,This is the worst. #refund\n3,\n")
-    code, out, err = invoke(
-        "analyze", str(src), "--text-column", "body", "--config", str(tmp_path / "none.toml")
-    )
+    code, out, err = invoke("analyze", str(src), "--text-column", "body")
     assert code == 0, err
     docs = [json.loads(line) for line in out.splitlines()]
     assert [d["sentiment"]["label"] for d in docs] == ["positive", "negative", "neutral"]

@@ -138,3 +138,28 @@ def test_statistical_pipeline_from_a_path_adds_entities(tmp_path: Path) -> None:
 def test_missing_pipeline_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="cannot load spaCy pipeline"):
         Analyzer(spacy_model=str(tmp_path / "nothing-here"))
+
+
+def test_without_lookup_tables_rule_lemmas_are_used_and_said_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from nlp import topics
+
+    monkeypatch.setattr(topics, "_lookup_table", lambda: None)
+    with caplog.at_level(logging.INFO, logger="nlp"):
+        a = Analyzer(taxonomy={"billing": ["refund"]})
+    lines = [r for r in caplog.records if r.name == "nlp"]
+    assert [r.levelno for r in lines] == [logging.WARNING]
+    assert "rule lemmas" in lines[0].getMessage()
+    result = a.analyse("two refunds pending", platform="twitter")
+    assert "refund pending" in result.topics
+    assert result.categories == ("billing",)
+
+
+def test_feed_items_lose_their_html_in_topics(analyzer: Analyzer) -> None:
+    text = (
+        "Acme Air cuts routes\n\n<p>The <b>airline</b> cut <a href='https://x.io'>routes</a>.</p>"
+    )
+    a = analyse(analyzer, text, platform="rss")
+    assert "airline cut route" in a.topics
+    assert not any("<" in t or "href" in t or "x.io" in t for t in a.topics)
