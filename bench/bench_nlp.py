@@ -75,8 +75,8 @@ def statistical_cost(texts: Sequence[str], base_rate: float) -> str:
 
     if not spacy.util.is_package(STATISTICAL):
         return (
-            f"statistical pipeline: {STATISTICAL} not installed (spaCy models are not on PyPI, "
-            "so not installable offline here); skipped"
+            f"statistical pipeline: {STATISTICAL} not installed (spaCy's own models are not on "
+            "PyPI, the only registry here; unofficial re-uploads were not used); skipped"
         )
     analyzer = Analyzer(spacy_model=STATISTICAL)
     (rate,) = best_rates([lambda: analyzer.analyse_many(texts, platform="twitter")], len(texts))

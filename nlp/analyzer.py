@@ -44,7 +44,7 @@ class Analyzer:
             self._nlp, taxonomy, lemmas if lemmas is not None else topics.LookupLemmas(None)
         )
         self._topics = topics
-        self._statistical = spacy_model is not None
+        self._statistical = bool(spacy_model)
 
     def analyse(self, text: str, *, platform: str = "") -> Analysis:
         """Analyse one stored mention text (``platform`` says how it was assembled)."""
