@@ -1,28 +1,36 @@
-"""The ``listener`` command line. Names, options and output fields here are a contract."""
+"""The ``listener`` command line. Names, options and output fields here are a contract.
+
+Commands of each domain live in their own module (``cli_alerts``, ``cli_web``, ``cli_cluster``)
+and register themselves on ``app`` at the bottom of this file.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from listener.errors import ConfigError, ListenerError
-from listener.settings import (
+from listener import cli_alerts, cli_cluster, cli_web
+from listener.cli_common import (
     DEFAULT_CONFIG,
-    Settings,
-    default_settings,
-    display_url,
-    load_settings,
-    parse_duration,
+    EXIT_SOURCES_FAILED,
+    ConfigOption,
+    FormatOption,
+    VerboseOption,
+    check_format,
+    emit_rows,
+    fail,
+    is_default_config,
+    load_config,
+    open_db,
+    parse_moment,
+    setup_logging,
 )
-
-if TYPE_CHECKING:
-    from listener.storage import Storage
+from listener.settings import Settings, display_url
 
 app = typer.Typer(
     help="Listener: social listening and brand-outpost monitoring, self-hosted.",
@@ -33,89 +41,10 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-EXIT_CONFIG = 2
-EXIT_SOURCES_FAILED = 3
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option(
-        "--config",
-        envvar="LISTENER_CONFIG",
-        help="The TOML config file (env LISTENER_CONFIG).",
-        show_default=True,
-    ),
-]
-FormatOption = Annotated[
-    str, typer.Option("--format", help="table, json, jsonl or csv.", show_default=True)
-]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")]
-
 
 def main() -> None:
     """Console-script entry point."""
     app()
-
-
-def _logging(verbose: bool, default: int = logging.WARNING) -> None:
-    level = logging.DEBUG if verbose else default
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "urllib3", "alembic", "prawcore"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-def _fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _settings(config: Path, *, defaults_if_missing: bool = False) -> Settings:
-    """Load the config; with ``defaults_if_missing``, a missing *default* file means defaults."""
-    if defaults_if_missing and not config.exists() and _is_default(config):
-        settings = default_settings(Path.cwd())
-        typer.echo(
-            f"note: no {config}; using defaults ({display_url(settings.storage.url)})", err=True
-        )
-        return settings
-    try:
-        return load_settings(config)
-    except ConfigError as e:
-        raise _fail(str(e)) from None
-
-
-def _is_default(config: Path) -> bool:
-    return config == Path(DEFAULT_CONFIG) and "LISTENER_CONFIG" not in os.environ
-
-
-def _storage(settings: Settings) -> Storage:
-    from listener.app import open_storage
-
-    try:
-        return open_storage(settings)
-    except ListenerError as e:
-        raise _fail(f"database: {e}", 1) from None
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "jsonl", "csv")) -> Any:
-    if fmt not in allowed:
-        raise _fail(f"--format must be one of {', '.join(allowed)}")
-    return fmt
-
-
-def _moment(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time (UTC if no offset) or a duration meaning that long ago ("24h")."""
-    if value is None:
-        return None
-    try:
-        return datetime.now(UTC) - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail(f"{option}: {value!r} is neither an ISO 8601 time nor a duration") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -131,8 +60,8 @@ def init(
     else:
         config.write_text(example_config(), encoding="utf-8")
         typer.echo(f"wrote {config}")
-    settings = _settings(config)
-    _storage(settings).close()
+    settings = load_config(config)
+    open_db(settings).close()
     typer.echo(f"database ready: {display_url(settings.storage.url)}")
 
 
@@ -141,7 +70,7 @@ def check_config(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     """Validate the config and print a summary; exit 2 on error."""
     from listener.summary import config_summary
 
-    settings = _settings(config)
+    settings = load_config(config)
     typer.echo(f"{config}: OK")
     typer.echo(config_summary(settings))
 
@@ -152,9 +81,9 @@ def run(config: ConfigOption = Path(DEFAULT_CONFIG), verbose: VerboseOption = Fa
     from listener.app import build_pipeline, close_pipeline
     from listener.scheduler import serve_forever
 
-    _logging(verbose, logging.INFO)
-    settings = _settings(config)
-    pipeline = build_pipeline(settings, _storage(settings))
+    setup_logging(verbose, logging.INFO)
+    settings = load_config(config)
+    pipeline = build_pipeline(settings, open_db(settings))
     try:
         serve_forever(pipeline)
     finally:
@@ -174,12 +103,12 @@ def poll(
     from listener.summary import print_cycle
 
     if not once:
-        raise _fail("poll needs --once (use `listener run` for the service)")
-    _logging(verbose)
-    settings = _settings(config)
-    pipeline = build_pipeline(settings, _storage(settings))
+        raise fail("poll needs --once (use `listener run` for the service)")
+    setup_logging(verbose)
+    settings = load_config(config)
+    pipeline = build_pipeline(settings, open_db(settings))
     if source is not None and source not in pipeline.connectors:
-        raise _fail(f"no source named {source!r} (have: {', '.join(pipeline.connectors)})")
+        raise fail(f"no source named {source!r} (have: {', '.join(pipeline.connectors)})")
     try:
         report = pipeline.run_once(datetime.now(UTC), only=source)
     finally:
@@ -215,21 +144,21 @@ def mentions(
     )
 
     if sentiment not in (None, "positive", "neutral", "negative"):
-        raise _fail("--sentiment must be positive, neutral or negative")
+        raise fail("--sentiment must be positive, neutral or negative")
     f = MentionFilter(
         brand=brand,
         source=source,
         platform=platform,
         outpost=outpost,
         sentiment=sentiment,  # type: ignore[arg-type]
-        since=_moment(since, "--since"),
-        until=_moment(until, "--until"),
+        since=parse_moment(since, "--since"),
+        until=parse_moment(until, "--until"),
         query=query,
         limit=limit or None,
     )
     as_row = mention_table_row if fmt == "table" else mention_json
     columns = MENTION_TABLE if fmt == "table" else MENTION_COLUMNS
-    _emit_rows(
+    emit_rows(
         config,
         fmt,
         lambda st: (as_row(r) for r in st.iter_mentions(f)),
@@ -239,46 +168,13 @@ def mentions(
     )
 
 
-@app.command("alerts")
-def alerts_command(
-    config: ConfigOption = Path(DEFAULT_CONFIG),
-    state: Annotated[str, typer.Option(help="firing, resolved or all.")] = "all",
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
-    fmt: FormatOption = "table",
-) -> None:
-    """List alerts, newest first."""
-    from listener.alerting import alert_json
-    from listener.summary import ALERT_COLUMNS, ALERT_WIDTHS, alert_row
-
-    if state not in ("firing", "resolved", "all"):
-        raise _fail("--state must be firing, resolved or all")
-
-    def rows(st: Storage) -> Any:
-        alerts = st.list_alerts(state, limit=limit)  # type: ignore[arg-type]
-        return (alert_row(a) if fmt == "table" else alert_json(a) for a in alerts)
-
-    _emit_rows(config, fmt, rows, ALERT_COLUMNS, "Alerts", ALERT_WIDTHS)
-
-
-def _emit_rows(config: Path, fmt: str, rows: Any, columns: Any, title: str, widths: Any) -> None:
-    from listener.output import write
-
-    fmt = _check_format(fmt)
-    settings = _settings(config, defaults_if_missing=True)
-    storage = _storage(settings)
-    try:
-        write(rows(storage), fmt, sys.stdout, columns=columns, title=title, widths=widths)  # type: ignore[arg-type]
-    finally:
-        storage.close()
-
-
 @app.command()
 def sources(config: ConfigOption = Path(DEFAULT_CONFIG), fmt: FormatOption = "table") -> None:
     """Source health: last success, last error, rate-limited until, items fetched."""
     from listener.summary import SOURCE_COLUMNS, source_rows
 
-    settings = _settings(config, defaults_if_missing=True)
-    _emit_rows(config, fmt, lambda st: source_rows(settings, st), SOURCE_COLUMNS, "Sources", {})
+    settings = load_config(config, defaults_if_missing=True)
+    emit_rows(config, fmt, lambda st: source_rows(settings, st), SOURCE_COLUMNS, "Sources", {})
 
 
 @app.command()
@@ -291,12 +187,14 @@ def analyze(
     """Sentiment and topics for each row: one JSON object per input row, in order."""
     from listener.batch import BatchError, analyze_file
 
-    _check_format(fmt, ("jsonl",))
-    settings = Settings() if not config.exists() and _is_default(config) else _settings(config)
+    check_format(fmt, ("jsonl",))
+    settings = (
+        Settings() if not config.exists() and is_default_config(config) else load_config(config)
+    )
     try:
         analyze_file(file, text_column, settings, sys.stdout)
     except BatchError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
 
 
 @app.command()
@@ -312,7 +210,7 @@ def detect(
     try:
         detect_file(file, timestamp_column, value_column, sensitivity, sys.stdout)
     except BatchError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
 
 
 @app.command()
@@ -326,18 +224,22 @@ def demo(
     """Offline sandbox: fake sources, normal chatter, then a scripted flash revolt."""
     from listener.demo import run_demo
 
-    _logging(verbose)
-    settings = _settings(config, defaults_if_missing=True)
+    setup_logging(verbose)
+    settings = load_config(config, defaults_if_missing=True)
     if duration is not None and duration < 5:
-        raise _fail("--duration must be at least 5 seconds")
+        raise fail("--duration must be at least 5 seconds")
     raise typer.Exit(run_demo(settings, duration))
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     """Apply database migrations (also done at every start)."""
-    settings = _settings(config)
-    storage = _storage(settings)
+    settings = load_config(config)
+    storage = open_db(settings)
     url = display_url(settings.storage.url)
     typer.echo(f"database at revision {storage.current_revision()}: {url}")
     storage.close()
+
+
+for _module in (cli_alerts, cli_web, cli_cluster):
+    _module.register(app)

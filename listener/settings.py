@@ -181,6 +181,20 @@ class HttpSettings(_Model):
     user_agent: str = "listener/0.1 (+https://github.com/listener)"
 
 
+class WebSettings(_Model):
+    """``listener serve`` / the web app of ``listener run`` (issue 7 extends it)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key_env: EnvName = "LISTENER_SECRET_KEY"  # signs session cookies
+
+
+class ClusterSettings(_Model):
+    """Present only in cluster mode: Celery workers take the polls (issue 8 extends it)."""
+
+    broker_url: str = Field(min_length=1)
+
+
 class Settings(_Model):
     storage: StorageSettings = StorageSettings()
     brands: tuple[Brand, ...] = ()
@@ -189,6 +203,8 @@ class Settings(_Model):
     nlp: NlpSettings = NlpSettings()
     alerts: AlertSettings = AlertSettings()
     http: HttpSettings = HttpSettings()
+    web: WebSettings = WebSettings()
+    cluster: ClusterSettings | None = None  # None: everything in one process
 
 
 def _check_unique_names(settings: Settings, path: str) -> None:
