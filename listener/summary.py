@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from listener.alerting import iso
+from listener.alerting import alert_json, iso
 from listener.pipeline import CycleReport
 from listener.records import AlertRow, MentionRow, SourceState
 from listener.settings import RssSource, Settings, display_url
@@ -80,17 +80,9 @@ def mention_table_row(row: MentionRow) -> dict[str, Any]:
 
 
 def alert_row(alert: AlertRow) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "state": alert.state,
-        "severity": alert.severity,
-        "brand": alert.brand,
-        "kind": alert.kind,
-        "started_at": iso(alert.started_at),
-        "fired_at": iso(alert.fired_at),
-        "resolved_at": iso(alert.resolved_at) if alert.resolved_at else "",
-        "summary": alert.summary,
-    }
+    """An alert as one terminal-table row."""
+    data = alert_json(alert)
+    return {key: "" if data[key] is None else data[key] for key in ALERT_COLUMNS}
 
 
 def source_rows(settings: Settings, storage: Storage) -> Iterator[dict[str, Any]]:
