@@ -13,7 +13,7 @@ import feedparser
 import httpx
 import pytest
 
-from connectors.fakes.feeds import FeedServer, RecordedRequest
+from connectors.fakes.feeds import FeedServer, Request
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -134,6 +134,22 @@ def test_faults_are_served_then_consumed(http: httpx.Client, srv: FeedServer) ->
     assert statuses[0].headers["Retry-After"] == "7"
 
 
+def test_faults_apply_to_their_feed_only(http: httpx.Client, srv: FeedServer) -> None:
+    srv.add_entry("/f.xml", id="1", title="a", summary="", published=T0)
+    srv.add_entry("/f.xml2", id="1", title="a", summary="", published=T0)
+    srv.fail("/f.xml", 500)
+    assert get(http, srv, "/f.xml2").status_code == 200  # a path, not a prefix
+    assert get(http, srv, "/f.xml?page=2").status_code == 500  # the query is not the path
+    assert get(http, srv, "/f.xml").status_code == 200
+
+
+def test_a_failing_path_is_an_empty_feed_once_the_faults_are_used(
+    http: httpx.Client, srv: FeedServer
+) -> None:
+    srv.fail("/new.xml", 503)
+    assert [get(http, srv, "/new.xml").status_code for _ in range(2)] == [503, 200]
+
+
 def test_raw_body_is_served_verbatim(http: httpx.Client, srv: FeedServer) -> None:
     srv.set_raw("/raw", b"<rss><broken", "text/html; charset=latin-1")
     response = get(http, srv, "/raw")
@@ -158,8 +174,9 @@ def test_requests_are_recorded_from_many_threads(http: httpx.Client, srv: FeedSe
     get(http, srv, "/f.xml?x=1", **{"X-Test": "yes"})
     assert len(srv.requests) == 21
     last = srv.requests[-1]
-    assert isinstance(last, RecordedRequest)
-    assert (last.method, last.path, last.headers["X-Test"]) == ("GET", "/f.xml?x=1", "yes")
+    assert isinstance(last, Request)
+    assert (last.method, last.path, last.query) == ("GET", "/f.xml", {"x": "1"})
+    assert last.headers["x-test"] == "yes"  # header names are lower-cased
 
 
 def test_stall_times_out_the_client_and_stop_releases_it(http: httpx.Client) -> None:

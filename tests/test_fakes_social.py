@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -121,6 +123,19 @@ def test_injected_faults_skip_count_and_expire() -> None:
     assert limited.headers["authorization"] == "Bearer t"
     with pytest.raises(ValueError):
         broken.json()
+
+
+def test_stop_releases_a_delayed_answer() -> None:
+    before = set(threading.enumerate())
+    fake = FakeX(bearer_token="t").start()
+    fake.inject(SEARCH, 503, delay=30)
+    with pytest.raises(requests.Timeout):
+        requests.get(fake.url(SEARCH), headers={"Authorization": "Bearer t"}, timeout=0.2)
+    fake.stop()
+    deadline = time.monotonic() + 2
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert set(threading.enumerate()) <= before  # the delayed handler did not sleep on
 
 
 def test_429_carries_the_reset_header() -> None:

@@ -88,9 +88,9 @@ def test_second_poll_is_conditional_and_empty(srv: FeedServer) -> None:
     assert ids(first) == ["g1", "g2"] and first.requests == 1
     sent = srv.requests[-1].headers
     validators = first.cursor["feeds"][srv.url("/a.xml")]
-    assert sent["If-None-Match"] == validators["etag"]
+    assert sent["if-none-match"] == validators["etag"]
     assert (
-        sent["If-Modified-Since"] == validators["last_modified"] == "Wed, 01 May 2024 10:45:00 GMT"
+        sent["if-modified-since"] == validators["last_modified"] == "Wed, 01 May 2024 10:45:00 GMT"
     )
     assert second.posts == () and second.problems == () and second.requests == 1
     assert second.cursor == first.cursor
@@ -197,7 +197,7 @@ def test_429_makes_only_that_feed_wait_and_keeps_its_validators(srv: FeedServer)
     later = c.poll(again.cursor, NOW + timedelta(seconds=121))
     c.close()
     assert ids(later) == ["a1"]
-    assert srv.requests[-2].headers.get("If-None-Match") == '"old"'
+    assert srv.requests[-2].headers.get("if-none-match") == '"old"'
     assert "retry_until" not in later.cursor["feeds"][srv.url("/a.xml")]
 
 
@@ -307,13 +307,13 @@ def test_redirects_are_followed_and_counted(srv: FeedServer) -> None:
 def test_unusable_cursor_means_a_fresh_start(srv: FeedServer, cursor: dict[str, object]) -> None:
     srv.add_entry("/a.xml", id="a1", title="a", summary="s", published=T1)
     result = poll(connector(srv.url("/a.xml")), cursor)
-    assert ids(result) == ["a1"] and "If-None-Match" not in srv.requests[-1].headers
+    assert ids(result) == ["a1"] and "if-none-match" not in srv.requests[-1].headers
 
 
 def test_user_agent_is_sent(srv: FeedServer) -> None:
     srv.add_entry("/a.xml", id="a1", title="a", summary="s", published=T1)
     poll(connector(srv.url("/a.xml"), user_agent="acme-listener/9"))
-    assert srv.requests[-1].headers["User-Agent"] == "acme-listener/9"
+    assert srv.requests[-1].headers["user-agent"] == "acme-listener/9"
 
 
 def test_relative_link_is_made_absolute_and_guid_kept_verbatim(srv: FeedServer) -> None:

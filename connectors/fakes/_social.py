@@ -1,77 +1,23 @@
-"""What the fake X and Reddit servers share: a threaded HTTP server with a request log and
-fault injection, and a matcher for the search-query subset our connectors generate."""
+"""What the fake X and Reddit servers share beyond the HTTP machinery of ``_server``: a clock,
+JSON fault answers, and a matcher for the search-query subset our connectors generate."""
 
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Self
-from urllib.parse import parse_qsl, urlsplit
+
+from connectors.fakes._server import FakeServer, Fault, Reply
+
+__all__ = ["SocialServer", "parse_query"]
 
 
-@dataclass(frozen=True)
-class Reply:
-    """An HTTP answer: status, headers and body bytes."""
-
-    status: int
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Request:
-    """One request as the fake saw it (the ``requests`` log holds these)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
-
-
-@dataclass
-class _Fault:
-    prefix: str
-    status: int
-    times: int
-    headers: dict[str, str]
-    malformed: bool
-    skip: int
-    delay: float
-
-
-class FakeServer:
-    """Base of the fakes: serves ``handle`` on 127.0.0.1 (ephemeral port) in a daemon thread."""
+class SocialServer(FakeServer):
+    """Base of FakeX and FakeReddit: a fake with a ``clock`` and JSON error answers."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._lock = threading.Lock()
-        self._log: list[Request] = []
-        self._faults: list[_Fault] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, without a trailing slash."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
-    def requests(self) -> list[Request]:
-        """A copy of the request log, oldest first."""
-        with self._lock:
-            return list(self._log)
+        super().__init__()
 
     def inject(
         self,
@@ -87,73 +33,9 @@ class FakeServer:
         """Answer ``times`` requests under ``path_prefix`` with ``status`` (and a body that is
         not JSON when ``malformed``) instead of the normal reply, after letting ``skip`` through;
         ``delay`` seconds of silence first make client timeouts testable."""
-        fault = _Fault(path_prefix, status, times, dict(headers or {}), malformed, skip, delay)
-        with self._lock:
-            self._faults.append(fault)
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def handle(self, request: Request) -> Reply:
-        """Answer one request; subclasses implement the platform."""
-        raise NotImplementedError
-
-    def _dispatch(self, request: Request) -> Reply:
-        with self._lock:
-            self._log.append(request)
-            fault = next((f for f in self._faults if request.path.startswith(f.prefix)), None)
-            if fault is not None and fault.skip > 0:
-                fault.skip -= 1
-                fault = None
-            elif fault is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-        if fault is None:
-            return self.handle(request)
-        time.sleep(fault.delay)
-        body = b'{"data": [truncated' if fault.malformed else b'{"errors": ["injected"]}'
-        headers = {"content-type": "application/json", **fault.headers}
-        return Reply(fault.status, body, headers)
-
-
-def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        wbufsize = -1  # headers and body leave in one write: no Nagle/delayed-ACK stalls
-
-        def _serve(self) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            reply = fake._dispatch(Request(self.command, parts.path, query, headers, body))
-            self.send_response(reply.status)
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(reply.body)))
-            if headers.get("connection", "").lower() == "close":
-                self.send_header("connection", "close")  # tells the client not to reuse it
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        do_GET = do_POST = _serve
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep test output quiet."""
-
-    return Handler
+        body = b'{"data": [truncated' if malformed else b'{"errors": ["injected"]}'
+        reply = Reply(status, body, {"content-type": "application/json", **(headers or {})})
+        self.add_fault(Fault(path_prefix, reply, times, skip, delay, prefix=True))
 
 
 # ---- the search-query subset: words, "phrases", OR, -x / NOT x, (groups), @handle, to:x

@@ -17,32 +17,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Literal, NamedTuple
+from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["FeedEntry", "FeedServer", "RecordedRequest"]
+from connectors.fakes._server import FakeServer, Fault, Reply, Request
+
+__all__ = ["FeedEntry", "FeedServer", "Request"]
 
 FeedFormat = Literal["rss", "atom"]
 
 # XML 1.0 cannot carry these characters, escaped or not.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-class RecordedRequest(NamedTuple):
-    """One request the server received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -58,13 +48,6 @@ class FeedEntry:
 
 
 @dataclass(frozen=True)
-class _Fault:
-    status: int | None  # None: answer normally, after ``delay``
-    headers: Mapping[str, str]
-    delay: float = 0.0
-
-
-@dataclass(frozen=True)
 class _Raw:
     body: bytes
     headers: Mapping[str, str]
@@ -75,17 +58,9 @@ class _Feed:
     format: FeedFormat = "rss"
     entries: list[FeedEntry] = field(default_factory=list)
     raw: _Raw | None = None
-    faults: deque[_Fault] = field(default_factory=deque)
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-
-
-class FeedServer:
+class FeedServer(FakeServer):
     """A threaded HTTP server serving fake feeds; use it as a context manager.
 
     ``clock`` (simulated time) hides entries published after ``clock()``; each feed shows at
@@ -95,55 +70,11 @@ class FeedServer:
     def __init__(
         self, *, clock: Callable[[], datetime] | None = None, max_entries: int = 50
     ) -> None:
+        super().__init__()
         self._clock = clock
         self._max_entries = max_entries
-        self._lock = threading.Lock()
+        self._feeds_lock = threading.Lock()
         self._feeds: dict[str, _Feed] = {}
-        self._requests: list[RecordedRequest] = []
-        self._stopping = threading.Event()
-        self._httpd = _Httpd(("127.0.0.1", 0), _Handler)
-        self._httpd.app = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    def start(self) -> FeedServer:
-        """Start serving in a daemon thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release stalled requests."""
-        self._stopping.set()
-        if self._thread.is_alive():  # shutdown() would wait forever for a loop never started
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def url(self, path: str) -> str:
-        """The absolute URL of ``path`` on this server."""
-        return self.base_url + (path if path.startswith("/") else "/" + path)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of the requests received so far, oldest first."""
-        with self._lock:
-            return list(self._requests)
 
     def add_entry(
         self,
@@ -163,13 +94,13 @@ class FeedServer:
             if text is not None and _NOT_XML.search(text):
                 raise ValueError(f"XML 1.0 cannot carry a character of {text[:40]!r}")
         entry = FeedEntry(id, title, summary, link, author, published)
-        with self._lock:
+        with self._feeds_lock:
             self._feed(path).entries.append(entry)
         return entry
 
     def set_format(self, path: str, fmt: FeedFormat) -> None:
         """Serve the feed at ``path`` as ``"rss"`` (2.0) or ``"atom"``."""
-        with self._lock:
+        with self._feeds_lock:
             self._feed(path).format = fmt
 
     def set_raw(
@@ -184,7 +115,7 @@ class FeedServer:
 
         ``headers`` are added to the answer, e.g. ``{"Content-Encoding": "gzip"}``.
         """
-        with self._lock:
+        with self._feeds_lock:
             self._feed(path).raw = _Raw(body, {"Content-Type": content_type, **(headers or {})})
 
     def fail(
@@ -194,40 +125,34 @@ class FeedServer:
 
         A 3xx status with a ``Location`` header makes a redirect.
         """
-        self._add_faults(path, _Fault(status, dict(headers or {})), times)
+        reply = Reply(status, f"fault {status}\n".encode(), dict(headers or {}))
+        self._fault(Fault(path, reply, times))
 
     def stall(self, path: str, seconds: float, *, times: int = 1) -> None:
         """Wait ``seconds`` before answering the next ``times`` requests (client timeouts)."""
-        self._add_faults(path, _Fault(None, {}, seconds), times)
+        self._fault(Fault(path, None, times, delay=seconds))
 
-    def _add_faults(self, path: str, fault: _Fault, times: int) -> None:
-        with self._lock:
-            self._feed(path).faults.extend([fault] * times)
+    def _fault(self, fault: Fault) -> None:
+        with self._feeds_lock:
+            self._feed(fault.path)  # a feed that fails exists: empty once the faults are used
+        self.add_fault(fault)
 
     def _feed(self, path: str) -> _Feed:
         return self._feeds.setdefault(path, _Feed())
 
-    def _respond(self, method: str, path: str, headers: Mapping[str, str]) -> _Reply:
-        """Record the request and build the reply (called by the handler thread)."""
-        feed_path = path.split("?", 1)[0]
-        with self._lock:
-            self._requests.append(RecordedRequest(method, path, dict(headers)))
-            feed = self._feeds.get(feed_path)
-            fault = feed.faults.popleft() if feed and feed.faults else None
-        if fault and fault.delay:
-            self._stopping.wait(fault.delay)
-        if fault and fault.status is not None:
-            return _Reply(fault.status, dict(fault.headers), f"fault {fault.status}\n".encode())
-        if feed is None:
-            return _Reply(404, {"Content-Type": "text/plain"}, b"no such feed\n")
-        with self._lock:
-            reply = self._render(feed_path, feed)
-        return _conditional(reply, headers)
+    def handle(self, request: Request) -> Reply:
+        """The feed at ``request.path``, or 304 when the client's validators still match."""
+        with self._feeds_lock:
+            feed = self._feeds.get(request.path)
+            reply = self._render(request.path, feed) if feed else None
+        if reply is None:
+            return Reply(404, b"no such feed\n", {"Content-Type": "text/plain"})
+        return _conditional(reply, request.headers)
 
-    def _render(self, path: str, feed: _Feed) -> _Reply:
+    def _render(self, path: str, feed: _Feed) -> Reply:
         if feed.raw is not None:
             raw = feed.raw
-            return _Reply(200, {**raw.headers, "ETag": _etag(raw.body)}, raw.body)
+            return Reply(200, raw.body, {**raw.headers, "ETag": _etag(raw.body)})
         entries = self._visible(feed.entries)
         if feed.format == "atom":
             body, content_type = _atom(self.url(path), entries), "application/atom+xml"
@@ -236,7 +161,7 @@ class FeedServer:
         headers = {"Content-Type": f"{content_type}; charset=utf-8", "ETag": _etag(body)}
         if entries:
             headers["Last-Modified"] = format_datetime(entries[0].published.astimezone(UTC), True)
-        return _Reply(200, headers, body)
+        return Reply(200, body, headers)
 
     def _visible(self, entries: list[FeedEntry]) -> list[FeedEntry]:
         now = self._clock() if self._clock else None
@@ -245,54 +170,20 @@ class FeedServer:
         return shown[: self._max_entries]
 
 
-class _Httpd(ThreadingHTTPServer):
-    daemon_threads = True
-    app: FeedServer
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that stops reading (size caps, timeouts) is expected; anything else is not.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Httpd
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, *, send_body: bool) -> None:
-        reply = self.server.app._respond(self.command, self.path, dict(self.headers.items()))
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if send_body and reply.status != 304:
-            self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Stay quiet: tests read ``FeedServer.requests`` instead."""
-
-
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _conditional(reply: _Reply, request: Mapping[str, str]) -> _Reply:
-    """Turn a 200 into a 304 when the client's validators still match (If-None-Match wins)."""
-    lowered = {k.lower(): v for k, v in request.items()}
+def _conditional(reply: Reply, lowered: Mapping[str, str]) -> Reply:
+    """Turn a 200 into a 304 when the client's validators still match (If-None-Match wins);
+    ``lowered`` are the request's headers, names lower-cased."""
     validators = {k: v for k, v in reply.headers.items() if k in ("ETag", "Last-Modified")}
     if "if-none-match" in lowered:
         tags = {t.strip().removeprefix("W/") for t in lowered["if-none-match"].split(",")}
         fresh = "*" in tags or reply.headers["ETag"] in tags
     else:
         fresh = _not_modified_since(reply.headers.get("Last-Modified"), lowered)
-    return _Reply(304, validators) if fresh else reply
+    return Reply(304, headers=validators) if fresh else reply
 
 
 def _not_modified_since(last_modified: str | None, request: Mapping[str, str]) -> bool:

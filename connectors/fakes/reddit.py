@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from connectors.fakes._social import FakeServer, Reply, Request, parse_query
+from connectors.fakes._server import Reply, Request
+from connectors.fakes._social import SocialServer, parse_query
 
 __all__ = ["FakeItem", "FakeReddit"]
 
@@ -49,7 +50,7 @@ class FakeItem:
         return f"{self.kind}_{self.id}"
 
 
-class FakeReddit(FakeServer):
+class FakeReddit(SocialServer):
     """Reddit's OAuth API on 127.0.0.1."""
 
     def __init__(

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fakes._social import FakeServer, Reply, Request, parse_query
+from connectors.fakes._server import Reply, Request
+from connectors.fakes._social import SocialServer, parse_query
 
 __all__ = ["FakeTweet", "FakeUser", "FakeX", "snowflake"]
 
@@ -52,7 +53,7 @@ class FakeTweet:
     metrics: Mapping[str, int] = field(default_factory=dict)
 
 
-class FakeX(FakeServer):
+class FakeX(SocialServer):
     """X API v2 on 127.0.0.1: recent search with pagination and user lookup."""
 
     def __init__(
