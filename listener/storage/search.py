@@ -22,6 +22,7 @@ from listener.storage import mentions
 from listener.storage import tables as t
 from listener.storage.tables import epoch_us
 
+PROBE_ABOVE = 5000  # (SQLite) matches beyond which a page is found by probing rows, newest first
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CURSOR = re.compile(r"^(-?\d{1,20})\.(\d{1,20})$")
 
@@ -52,16 +53,39 @@ def has_topic(topic: str) -> sa.ColumnElement[bool]:
     return sa.cast(t.mention.c.topics, sa.Text).contains(quoted, autoescape=True)
 
 
-def full_text(dialect: str, text: str) -> sa.ColumnElement[bool] | None:
-    """The dialect's full-text condition for every word of ``text``; None when no word."""
+def fts5_expression(text: str) -> str:
+    """Each word a quoted FTS5 string: AND of words, no operator or column filter injectable."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words(text))
+
+
+def count_fts_matches(text: str, cap: int) -> sa.Select[Any]:
+    """(SQLite) how many mentions match, counting no further than ``cap``."""
+    fts = sa.text("mention_fts MATCH :fts").bindparams(fts=fts5_expression(text))
+    inner: sa.Select[Any] = (
+        sa.select(sa.column("rowid")).select_from(sa.table("mention_fts")).where(fts)
+    )
+    return sa.select(sa.func.count()).select_from(inner.limit(cap).subquery())
+
+
+def full_text(dialect: str, text: str, probe: bool = False) -> sa.ColumnElement[bool] | None:
+    """The dialect's full-text condition for every word of ``text``; None when no word.
+
+    On SQLite, ``probe`` checks each row (newest first, stopping at a page) instead of
+    collecting every match then sorting: faster when the words are common.
+    """
     found = words(text)
     if not found:
         return None
     m = t.mention.c
     if dialect == "sqlite":
-        # Each word a quoted FTS5 string: AND of words, no operator or column filter injectable.
-        expr = " ".join('"' + w.replace('"', '""') + '"' for w in found)
-        fts = sa.text("mention_fts MATCH :fts").bindparams(fts=expr)
+        fts = sa.text("mention_fts MATCH :fts").bindparams(fts=fts5_expression(text))
+        if probe:
+            hit = (
+                sa.select(sa.literal(1))
+                .select_from(sa.table("mention_fts"))
+                .where(fts, sa.column("rowid") == m.id)
+            )
+            return hit.exists()
         matching: sa.Select[Any] = (
             sa.select(sa.column("rowid")).select_from(sa.table("mention_fts")).where(fts)
         )
@@ -71,7 +95,9 @@ def full_text(dialect: str, text: str) -> sa.ColumnElement[bool] | None:
     return vector.op("@@")(query)
 
 
-def _conditions(dialect: str, q: SearchQuery) -> Iterator[sa.ColumnElement[bool]]:
+def _conditions(
+    dialect: str, q: SearchQuery, probe: bool = False
+) -> Iterator[sa.ColumnElement[bool]]:
     m, b = t.mention.c, t.mention_brand.c
     equal = ((b.brand, q.brand), (m.platform, q.platform), (b.sentiment_label, q.sentiment))
     yield from (column == value for column, value in equal if value is not None)
@@ -80,19 +106,19 @@ def _conditions(dialect: str, q: SearchQuery) -> Iterator[sa.ColumnElement[bool]
     if q.until is not None:
         yield b.created_epoch_us < epoch_us(q.until)
     if q.text:
-        matched = full_text(dialect, q.text)
+        matched = full_text(dialect, q.text, probe)
         yield matched if matched is not None else sa.false()
     if q.after:
         stamp, link_id = parse_cursor(q.after)
         yield sa.tuple_(b.created_epoch_us, b.id) < sa.tuple_(stamp, link_id)
 
 
-def select_history(dialect: str, q: SearchQuery) -> sa.Select[Any]:
+def select_history(dialect: str, q: SearchQuery, probe: bool = False) -> sa.Select[Any]:
     """One page (``limit + 1`` rows, to know if there is a next) or, without limit, all."""
     m, b = t.mention.c, t.mention_brand.c
     stmt = sa.select(*mentions.row_columns(), b.id.label("link_id"), b.created_epoch_us)
     stmt = stmt.join_from(t.mention, t.mention_brand, m.id == b.mention_id)
-    stmt = stmt.where(*_conditions(dialect, q))
+    stmt = stmt.where(*_conditions(dialect, q, probe))
     stmt = stmt.order_by(b.created_epoch_us.desc(), b.id.desc())
     return stmt if q.limit is None else stmt.limit(q.limit + 1)
 
