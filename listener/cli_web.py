@@ -72,8 +72,8 @@ def serve_in_thread(settings: Settings, storage: Storage) -> threading.Thread:
 
 def serve_command(
     config: ConfigOption = Path(DEFAULT_CONFIG),
-    host: Annotated[str | None, typer.Option(help="Address to listen on [web.host].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [web.port].")] = None,
+    host: Annotated[str | None, typer.Option(help="Address (default: web.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: web.port).")] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Serve the web app (review queue, alerts, history, API) alone, without polling."""
