@@ -84,6 +84,8 @@ def run(config: ConfigOption = Path(DEFAULT_CONFIG), verbose: VerboseOption = Fa
     setup_logging(verbose, logging.INFO)
     settings = load_config(config)
     pipeline = build_pipeline(settings, open_db(settings))
+    if settings.web.enabled:
+        cli_web.serve_in_thread(settings, pipeline.storage)
     try:
         serve_forever(pipeline)
     finally:

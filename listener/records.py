@@ -137,3 +137,77 @@ class AlertRow:
     summary: str
     explanation: Mapping[str, Any]
     outpost: str | None
+
+
+# web app (issue 7)
+
+Role = Literal["viewer", "manager", "admin"]
+ReviewStatus = Literal["new", "in_progress", "engaged", "ignored"]
+ROLES: tuple[Role, ...] = ("viewer", "manager", "admin")
+REVIEW_STATUSES: tuple[ReviewStatus, ...] = ("new", "in_progress", "engaged", "ignored")
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """A local user of the web app; ``password_hash`` is an argon2 hash."""
+
+    id: int
+    name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    """Triage state of one (mention, brand); a mention never triaged is ``new``."""
+
+    status: ReviewStatus = "new"
+    assignee: str | None = None
+    note: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A row of the review queue: the mention as counted for a brand, and its triage state."""
+
+    mention: MentionRow
+    review: Review
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Filters of the review queue; None means any. Outpost mentions first, then newest."""
+
+    brand: str | None = None
+    outpost: str | None = None
+    platform: str | None = None
+    sentiment: SentimentLabel | None = None
+    topic: str | None = None
+    status: ReviewStatus | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A history search: full text (all words) plus filters; ``after`` is a keyset cursor."""
+
+    text: str | None = None
+    brand: str | None = None
+    platform: str | None = None
+    sentiment: SentimentLabel | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: str | None = None  # opaque cursor from SearchPage.next_cursor
+    limit: int | None = 50  # None: every row (exports)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of history, newest first; ``next_cursor`` is None on the last page."""
+
+    rows: tuple[MentionRow, ...]
+    next_cursor: str | None

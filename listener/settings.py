@@ -187,6 +187,8 @@ class WebSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     secret_key_env: EnvName = "LISTENER_SECRET_KEY"  # signs session cookies
+    enabled: bool = False  # also serve the web app from ``listener run``
+    https_only: bool = False  # mark the session cookie Secure (behind an HTTPS proxy)
 
 
 class ClusterSettings(_Model):

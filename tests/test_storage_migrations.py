@@ -19,6 +19,13 @@ from listener.storage import MIGRATIONS, Storage, StorageError
 from listener.storage.tables import metadata
 
 TABLES = {"alembic_version", "mention", "mention_brand", "source_state", "alert"}
+TABLES |= {"web_user", "api_token", "review_state"}  # 0003_web
+# Full-text search objects exist only in the migration (one dialect each), not in the models.
+FULL_TEXT = {"ix_mention_text_fts", "mention_fts"}
+
+
+def _declared(name: str | None, kind: str, *_: object) -> bool:
+    return not (name or "").startswith(tuple(FULL_TEXT))
 
 
 def head_revision() -> str | None:
@@ -44,7 +51,8 @@ def test_migrations_apply_to_an_empty_database_and_are_idempotent(
         store.upgrade()
         store.upgrade()
         assert store.current_revision() == head_revision() == newest_revision_file()
-        assert set(sa.inspect(engine).get_table_names()) >= TABLES
+        found = {n for n in sa.inspect(engine).get_table_names() if not n.startswith("mention_fts")}
+        assert found >= TABLES
     finally:
         store.close()
 
@@ -57,7 +65,8 @@ def newest_revision_file() -> str:
 
 def test_models_match_the_migrations(storage: Storage, engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_name": _declared})
+        assert compare_metadata(context, metadata) == []
 
 
 def test_postgres_tests_run_in_their_own_schema(storage: Storage, engine: sa.Engine) -> None:

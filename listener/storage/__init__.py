@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -28,9 +29,16 @@ from listener.records import (
     NewAlert,
     NewMention,
     PollHealth,
+    QueueFilter,
+    QueueItem,
+    Review,
+    Role,
+    SearchPage,
+    SearchQuery,
     SourceState,
+    WebUser,
 )
-from listener.storage import alerts, mentions, sources
+from listener.storage import alerts, mentions, search, sources, web
 from listener.storage import tables as t
 from listener.storage.engine import create_engine
 from listener.storage.errors import StorageError, translate_errors
@@ -220,3 +228,90 @@ class Storage:
         """Alerts newest first, optionally only firing or only resolved ones."""
         with self._read("list_alerts") as conn:
             return alerts.list_alerts(conn, state, limit)
+
+    # web app (issue 7): users, API tokens, review queue, history search
+
+    def save_user(self, name: str, role: Role, password_hash: str, now: datetime) -> None:
+        """Create a web user, or replace the role and password of an existing one."""
+        with self._write("save_user") as conn:
+            web.upsert_user(conn, name, role, password_hash, now)
+
+    def get_user(self, *, name: str | None = None, user_id: int | None = None) -> WebUser | None:
+        """The user with that name (or id), None if unknown."""
+        with self._read("get_user") as conn:
+            return web.get_user(conn, name=name, user_id=user_id)
+
+    def list_users(self) -> list[WebUser]:
+        """Every web user, by name."""
+        with self._read("list_users") as conn:
+            return web.list_users(conn)
+
+    def add_api_token(self, user_id: int, token: str, label: str, now: datetime) -> None:
+        """Store an API token for a user (only its digest is kept)."""
+        with self._write("add_api_token") as conn:
+            web.add_token(conn, user_id, token, label, now)
+
+    def user_by_token(self, token: str) -> WebUser | None:
+        """The owner of an API token, None if the token is unknown."""
+        with self._read("user_by_token") as conn:
+            return web.user_by_token(conn, token)
+
+    def set_reviews(self, keys: Sequence[tuple[int, str]], review: Review, now: datetime) -> int:
+        """Set the triage state of these (mention id, brand); returns how many exist."""
+        with self._write("set_reviews") as conn:
+            return web.set_reviews(conn, keys, review, now)
+
+    def review_queue(self, f: QueueFilter) -> list[QueueItem]:
+        """The review queue: outpost mentions first, newest first, with triage state."""
+        with self._read("review_queue") as conn:
+            return [web.to_queue_item(r) for r in conn.execute(web.select_queue(f)).mappings()]
+
+    def status_counts(self, f: QueueFilter) -> dict[str, int]:
+        """Queue rows per triage status (``new`` included), under ``f``'s other filters."""
+        unfiltered = replace(f, status=None)
+        with self._read("status_counts") as conn:
+            found = conn.execute(web.select_status_counts(unfiltered)).all()
+        return {str(status): int(n) for status, n in found}
+
+    def search_history(self, q: SearchQuery) -> SearchPage:
+        """One page of history matching ``q``, newest first, with the cursor of the next."""
+        with self._read("search_history") as conn:
+            probe = conn.dialect.name == "sqlite" and bool(search.words(q.text)) and bool(q.limit)
+            if probe:  # common words: walk newest first and probe; rare words: collect, sort
+                cap = search.PROBE_ABOVE
+                probe = conn.execute(search.count_fts_matches(q.text or "", cap)).scalar() == cap
+            stmt = search.select_history(conn.dialect.name, q, probe)
+            found = [search.to_history_row(r) for r in conn.execute(stmt).mappings()]
+        more = q.limit is not None and len(found) > q.limit
+        page = found[: q.limit] if more else found
+        return SearchPage(tuple(row for row, _ in page), page[-1][1] if more else None)
+
+    def iter_history(self, q: SearchQuery) -> Iterator[MentionRow]:
+        """Every row matching ``q`` (its limit and cursor too), streamed in batches."""
+        with self._read("iter_history") as conn:
+            stmt = search.select_history(conn.dialect.name, replace(q, limit=None))
+            result = conn.execution_options(yield_per=mentions.STREAM_BATCH).execute(stmt)
+            for row in result.mappings():
+                yield search.to_history_row(row)[0]
+
+    def volume_by_sentiment(
+        self, brand: str | None, since: datetime, until: datetime, bucket: timedelta
+    ) -> list[tuple[datetime, str, str, int]]:
+        """(bucket start, brand, sentiment, mentions) in the window, for history charts."""
+        stmt, origin, width = search.select_volume(brand, since, until, bucket)
+        with self._read("volume_by_sentiment") as conn:
+            found = conn.execute(stmt).all()
+        return [
+            (mentions.bucket_start(origin, width, int(i)), str(br), str(s), int(n))
+            for i, br, s, n in found
+        ]
+
+    def brands(self) -> list[str]:
+        """Every brand with stored mentions."""
+        with self._read("brands") as conn:
+            return list(conn.execute(search.select_brands()).scalars())
+
+    def alert_by_id(self, alert_id: int) -> AlertRow | None:
+        """One alert by id, None if unknown."""
+        with self._read("alert_by_id") as conn:
+            return web.alert_by_id(conn, alert_id)

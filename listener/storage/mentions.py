@@ -160,6 +160,11 @@ def _statements(dialect: str) -> _Statements:
 _ROW_FIELDS = tuple(f.name for f in fields(MentionRow))
 
 
+def row_columns() -> list[sa.ColumnElement[Any]]:
+    """The columns of a ``MentionRow``, from ``mention`` and ``mention_brand``."""
+    return _row_columns()
+
+
 def _row_columns() -> list[sa.ColumnElement[Any]]:
     from_link = {"brand", "outpost"}
     return [(t.mention_brand if name in from_link else t.mention).c[name] for name in _ROW_FIELDS]
@@ -170,7 +175,7 @@ def _joined() -> sa.Select[Any]:
     return sa.select(*_row_columns()).join_from(t.mention, t.mention_brand, m.id == b.mention_id)
 
 
-def to_row(row: RowMapping) -> MentionRow:
+def to_row(row: RowMapping | Mapping[str, Any]) -> MentionRow:
     """A result row of ``_joined()`` as the frozen record."""
     values = dict(row)
     values["topics"] = tuple(values["topics"])

@@ -1,4 +1,4 @@
-"""The four tables, declared once with SQLModel; queries use their Core ``Table`` objects.
+"""The tables, declared once with SQLModel; queries use their Core ``Table`` objects.
 
 Two column types make SQLite and PostgreSQL behave the same:
 
@@ -127,6 +127,8 @@ class MentionBrand(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("mention_id", "brand", name="uq_mention_brand_mention_id_brand"),
         sa.Index("ix_mention_brand_brand_created", "brand", "created_epoch_us"),
+        # Keyset pagination of history across brands, newest first (0003_web).
+        sa.Index("ix_mention_brand_created_id", "created_epoch_us", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -189,6 +191,59 @@ class Alert(SQLModel, table=True):
     explanation: dict[str, Any] = Field(sa_type=sa.JSON(), nullable=False)
 
 
+class WebUserRow(SQLModel, table=True):
+    """A local user of the web app (0003_web)."""
+
+    __tablename__ = "web_user"
+    __table_args__ = (sa.UniqueConstraint("name", name="uq_web_user_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = _text()
+    role: str = _text()
+    password_hash: str = _text()
+    created_at: datetime = _when()
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """An API token of a user: only its SHA-256 is stored (0003_web)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (sa.UniqueConstraint("token_hash", name="uq_api_token_token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("web_user.id", ondelete="CASCADE", name="fk_api_token_user_id"),
+            nullable=False,
+        )
+    )
+    token_hash: str = _text()
+    label: str = _text()
+    created_at: datetime = _when()
+
+
+class ReviewStateRow(SQLModel, table=True):
+    """Triage state of a (mention, brand); no row means status ``new`` (0003_web)."""
+
+    __tablename__ = "review_state"
+    __table_args__ = (sa.Index("ix_review_state_status", "status"),)
+
+    mention_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("mention.id", ondelete="CASCADE", name="fk_review_state_mention_id"),
+            primary_key=True,
+        )
+    )
+    brand: str = Field(sa_type=SafeText(), primary_key=True)
+    status: str = _text()
+    assignee: str | None = _text(nullable=True)
+    note: str | None = _text(nullable=True)
+    updated_at: datetime = _when()
+    updated_by: str | None = _text(nullable=True)
+
+
 def _table(model: type[SQLModel]) -> sa.Table:
     return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -197,4 +252,7 @@ mention = _table(Mention)
 mention_brand = _table(MentionBrand)
 source_state = _table(SourceStateRow)
 alert = _table(Alert)
+web_user = _table(WebUserRow)
+api_token = _table(ApiTokenRow)
+review_state = _table(ReviewStateRow)
 metadata = SQLModel.metadata
