@@ -18,7 +18,7 @@ from listener.cli_common import (
     is_default_config,
     load_config,
 )
-from listener.settings import Settings, display_url, parse_duration
+from listener.settings import DetectorSettings, Settings, display_url, parse_duration
 
 if TYPE_CHECKING:
     from listener.replay import ReplayResult
@@ -70,7 +70,9 @@ def replay_command(
         _print(result, display_url(url), bool(windows))
 
 
-def _detector(current: Any, bucket: str | None, sensitivity: str | None) -> Any:
+def _detector(
+    current: DetectorSettings, bucket: str | None, sensitivity: str | None
+) -> DetectorSettings:
     update: dict[str, Any] = {}
     if bucket is not None:
         try:

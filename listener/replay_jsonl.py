@@ -8,7 +8,7 @@ are optional; other fields are ignored. Errors name the file, the line and the f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from listener.errors import ListenerError
 from listener.settings import Brand
 
 DEFAULT_PLATFORM = "replay"
+Complaint = Callable[[str, str], "ReplayError"]  # (field, reason) -> the error to raise
 _OPTIONAL_TEXT = ("platform", "external_id", "author", "url", "outpost", "brand")
 
 
@@ -88,7 +89,7 @@ def parse_record(record: Mapping[str, Any], where: str, *, default_id: str) -> S
     return StreamPost(post, fields["brand"])
 
 
-def _text_field(record: Mapping[str, Any], name: str, bad: Any) -> str | None:
+def _text_field(record: Mapping[str, Any], name: str, bad: Complaint) -> str | None:
     value = record.get(name)
     if value is None:
         return None
@@ -97,7 +98,7 @@ def _text_field(record: Mapping[str, Any], name: str, bad: Any) -> str | None:
     return str(value)
 
 
-def _created_at(value: Any, bad: Any) -> datetime:
+def _created_at(value: Any, bad: Complaint) -> datetime:
     if not isinstance(value, str):
         raise bad("created_at", "required, an ISO 8601 time")
     try:
@@ -107,7 +108,7 @@ def _created_at(value: Any, bad: Any) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _reach(value: Any, bad: Any) -> int | None:
+def _reach(value: Any, bad: Complaint) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
