@@ -33,9 +33,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## benchmarks: NLP throughput, NAB scores (reads ../shared/data)
+bench: $(STAMP)  ## benchmarks: NLP throughput, NAB scores (reads ../shared/data), replay figures
 	$(BIN)/python bench/bench_nlp.py
 	$(BIN)/python bench/nab.py
+	$(BIN)/python bench/bench_replay.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

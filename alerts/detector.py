@@ -31,6 +31,7 @@ WARMUP = 12  # buckets of history before anything may fire
 _SHARE_DISPERSION = 2.0  # retweets and pile-ons make mentions less independent than binomial
 _LEARN_BELOW = 3.0  # evidence above this keeps a bucket out of the baseline
 _GATE = 3  # p**3: share and volume tests need a third of the evidence (p < 0.01 when balanced)
+_CAP_SD = 5.0  # residuals beyond this many sd teach the dispersion no more than 5 sd would
 _FLOOR = 0.5  # smallest expected count a test uses, so an empty history is not infinitely sure
 
 
@@ -169,7 +170,7 @@ class _Replay:
         self.total = CountBaseline(per_day, horizon)
         self.negative = CountBaseline(per_day, horizon)
         self.expected_reach = 0.0
-        self.dispersion = 1.0
+        self.spread = _Overdispersion()
         self.seen = 0
         self.recent_negative: list[int] = []  # the last few buckets, for "how fast"
 
@@ -188,8 +189,9 @@ class _Replay:
 
     def _evidence(self, bucket: Bucket, e_total: float, e_negative: float, usual: float) -> float:
         """``-log10`` of the weakest of the three tail probabilities (0 when nothing is up)."""
-        phi = max(self.dispersion, 1.0 + 20.0 / (self.seen + 1))  # unsure while history is short
+        unsure = 1.0 + 20.0 / (self.seen + 1)  # wide while history is short
         floor = max(e_negative, _FLOOR)
+        phi = max(self.spread.phi(floor), unsure)
         two_sd_up = floor + 2 * math.sqrt(phi * floor)
         # below 2 sd up there is nothing to report: skip the exact tails (keeps run() fast)
         if bucket.negative < two_sd_up or bucket.negative <= usual * bucket.total:
@@ -199,7 +201,9 @@ class _Replay:
         p_share = (
             binomial_sf(bucket.negative / _SHARE_DISPERSION, n_eff, min(usual, 0.999)) ** _GATE
         )
-        p_total = poisson_sf(bucket.total / phi, max(e_total, _FLOOR) / phi) ** _GATE
+        e_total = max(e_total, _FLOOR)
+        phi_total = max(self.spread.phi(e_total), unsure)
+        p_total = poisson_sf(bucket.total / phi_total, e_total / phi_total) ** _GATE
         return -math.log10(max(p_negative, p_share, p_total, 1e-300))
 
     def _learn(
@@ -214,8 +218,8 @@ class _Replay:
     ) -> None:
         """Update the baselines; level, dispersion and reach only learn from ordinary buckets.
 
-        Dispersion (variance / mean of totals) is measured on all mentions and used for the
-        negative count too: negatives are fewer, so totals estimate it more steadily.
+        Overdispersion is measured on all mentions and used for the negative count too:
+        negatives are fewer, so totals estimate it more steadily.
 
         Seasonal slots always learn, so a surge that recurs daily becomes expected (a one-off
         surge dulls its hour slot for about a week, diluted over the slot's samples).
@@ -223,8 +227,7 @@ class _Replay:
         self.seen += 1
         if ordinary and self.seen > 1:
             memory = min(self.seen, self.per_day)
-            residual = (bucket.total - e_total) ** 2 / max(e_total, _FLOOR)
-            self.dispersion += (min(residual, 25.0) - self.dispersion) / memory
+            self.spread.learn(bucket.total, max(e_total, _FLOOR), memory)
             self.expected_reach += (bucket.reach - self.expected_reach) / memory
         self.total.learn(bucket.total, hour, weekday, ratios[0], level=ordinary)
         self.negative.learn(bucket.negative, hour, weekday, ratios[1], level=ordinary)
@@ -238,6 +241,36 @@ class _Replay:
         if far >= 10 or (far >= 5 and fast >= 3) or reading.evidence >= 3 * fire or reach >= 20:
             return "critical"
         return "warning"
+
+
+class _Overdispersion:
+    """Negative-binomial overdispersion: variance = mean x (1 + alpha x mean), alpha learned.
+
+    Mention volume swings with news and pile-ons by a share of its level, so busy hours and
+    brands vary more than Poisson and quiet ones about as much: one quasi-Poisson factor for
+    all hours would be too loose at night and too tight at the peak. alpha is a pooled moment
+    estimate (sum of excess squared residuals over sum of squared means), each residual capped
+    at 5 sd so one surge cannot inflate it.
+    """
+
+    def __init__(self) -> None:
+        self.excess = 0.0  # running mean of (x - mean)^2 - mean
+        self.scale = 0.0  # running mean of mean^2
+
+    @property
+    def alpha(self) -> float:
+        return max(0.0, self.excess / self.scale) if self.scale > 0 else 0.0
+
+    def phi(self, mean: float) -> float:
+        """Variance over mean at this expected count (>= 1)."""
+        return 1.0 + self.alpha * mean
+
+    def learn(self, value: float, mean: float, memory: int) -> None:
+        """Fold one ordinary bucket's residual in (a running mean over ``memory`` buckets)."""
+        variance = mean * self.phi(mean)
+        squared = min((value - mean) ** 2, _CAP_SD**2 * variance)
+        self.excess += (squared - mean - self.excess) / memory
+        self.scale += (mean * mean - self.scale) / memory
 
 
 class _Hysteresis:

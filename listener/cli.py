@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from listener import cli_alerts, cli_cluster, cli_web
+from listener import cli_alerts, cli_cluster, cli_replay, cli_web
 from listener.cli_common import (
     DEFAULT_CONFIG,
     EXIT_SOURCES_FAILED,
@@ -243,5 +243,5 @@ def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     storage.close()
 
 
-for _module in (cli_alerts, cli_web, cli_cluster):
+for _module in (cli_alerts, cli_web, cli_cluster, cli_replay):
     _module.register(app)

@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from itertools import count
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -24,7 +25,9 @@ from listener.app import build_pipeline, close_pipeline, open_storage
 from listener.output import safe_cell
 from listener.pipeline import CycleReport, Pipeline
 from listener.records import MentionFilter
-from listener.sandbox import Sandbox, start_sandbox
+from listener.replay import alert_timings, sim_moments, step_through
+from listener.replay_score import ReplayFigures, Window, score_alerts
+from listener.sandbox import DEMO_BRAND, Sandbox, start_sandbox
 from listener.scenario import Script, build_script
 from listener.settings import Settings, display_url
 
@@ -52,6 +55,7 @@ class _Tally:
     mentions: int = 0
     negative: int = 0
     alerts: int = 0
+    figures: ReplayFigures | None = None  # how the scripted part went
 
 
 def run_demo(
@@ -100,30 +104,24 @@ def _intro(console: Console, script: Script, sandbox: Sandbox, settings: Setting
     console.print(f"  database: {display_url(settings.storage.url)}", markup=False)
 
 
-def _steps(script: Script, step: timedelta) -> list[datetime]:
-    moments, moment = [], script.start + step
-    while moment <= script.end:
-        moments.append(moment)
-        moment += step
-    return moments
-
-
 def _play(
     console: Console, pipeline: Pipeline, script: Script, clock: SimClock, duration: float | None
 ) -> _Tally:
-    steps = _steps(script, pipeline.settings.detector.bucket)
-    budget = (duration * 0.8) if duration else 60.0
-    pause = budget / len(steps)
+    moments = sim_moments(script.start, script.end, pipeline.settings.detector.bucket)
+    pause = ((duration * 0.8) if duration else 60.0) / len(moments)
     tally = _Tally()
-    started = time.monotonic()
+    started, done = time.monotonic(), count(1)
     with _progress(console) as progress:
-        task = progress.add_task("simulated time", total=len(steps))
-        for i, moment in enumerate(steps):
-            clock.set(moment)
-            report = pipeline.run_once(moment)
+        task = progress.add_task("simulated time", total=len(moments))
+
+        def after(report: CycleReport, moment: datetime) -> None:
             _show(progress.console, report, moment, tally)
             progress.update(task, advance=1, description=f"simulated {moment:%H:%M} UTC")
-            _sleep_until(started + pause * (i + 1))
+            _sleep_until(started + pause * next(done))
+
+        events = step_through(pipeline, moments, before=clock.set, after=after)
+    revolt = Window(script.revolt_start, script.revolt_end, DEMO_BRAND, "scripted revolt")
+    tally.figures = score_alerts(alert_timings(events), [revolt], script.start, script.end)
     return tally
 
 
@@ -203,4 +201,15 @@ def _outro(console: Console, pipeline: Pipeline, tally: _Tally) -> None:
         f"done: {len(stored)} Acme mentions in the database ({negative} negative), "
         f"{tally.alerts} alert(s) raised"
     )
+    if tally.figures is not None:
+        console.print(_figures_line(tally.figures))
     console.print("next: listener mentions --brand Acme --sentiment negative   |   listener alerts")
+
+
+def _figures_line(figures: ReplayFigures) -> str:
+    delays = figures.delays
+    caught = f"caught {delays[0]:.0f} min after its onset" if delays else "MISSED"
+    return (
+        f"scripted revolt: {caught}; {len(figures.false_alerts)} false alert(s) in "
+        f"{figures.normal.total_seconds() / 3600:.1f} h of normal traffic"
+    )

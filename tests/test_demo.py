@@ -39,3 +39,4 @@ def test_demo_raises_the_revolt_alert_and_nothing_before(tmp_path: Path) -> None
     assert {m.platform for m in mentions} == {"rss", "twitter", "reddit"}
     assert any(m.outpost == "twitter:@acme" for m in mentions)
     assert "ALERT" in out.getvalue() and "answer first" in out.getvalue()
+    assert "scripted revolt: caught" in out.getvalue()
