@@ -18,7 +18,15 @@ import listener.storage
 from listener.storage import MIGRATIONS, Storage, StorageError
 from listener.storage.tables import metadata
 
-TABLES = {"alembic_version", "mention", "mention_brand", "source_state", "alert"}
+TABLES = {
+    "alembic_version",
+    "mention",
+    "mention_brand",
+    "source_state",
+    "alert",
+    "notification",
+    "silence",
+}
 
 
 def head_revision() -> str | None:
@@ -44,7 +52,7 @@ def test_migrations_apply_to_an_empty_database_and_are_idempotent(
     store.upgrade()
     store.upgrade()
 
-    assert store.current_revision() == head_revision() == "0001"
+    assert store.current_revision() == head_revision() == "0004"
     assert set(sa.inspect(engine).get_table_names()) == TABLES
     store.close()
 
