@@ -171,6 +171,8 @@ class Planner:
         slot = (target.receiver, group)
         if slot not in self._flush:
             self._flush[slot] = flush_time(target, self.groups.get(slot), self.now)
+        # A repeat is itself the group's periodic reminder: it goes out now.
+        due = self.now if wanted.event == "repeat" else self._flush[slot]
         return NewNotification(
             receiver=target.receiver,
             group_key=group,
@@ -178,5 +180,5 @@ class Planner:
             event=wanted.event,
             idempotency_key=wanted.key,
             severity=alert.severity,
-            due_at=self._flush[slot],
+            due_at=due,
         )
