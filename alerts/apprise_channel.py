@@ -6,6 +6,7 @@ appears in a message. Apprise reports failure as False, not as an exception.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,12 @@ class AppriseNotifier:
 
         self.name = name
         self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
+        with warnings.catch_warnings():
+            # Apprise 2.2 loads its plugins here; its email plugin imports the stdlib's
+            # deprecated imghdr on Python < 3.13. Harmless, and not ours to fix.
+            warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
+            added = self._apprise.add(url)
+        if not added:
             raise NotifyError(name, "Apprise does not understand this URL")
 
     def send(self, event: Mapping[str, Any]) -> None:

@@ -53,7 +53,8 @@ def enqueue(conn: Connection, items: Sequence[NewNotification], now: datetime) -
         }
         stmt = insert(conn, t.notification).values(values)
         stmt = stmt.on_conflict_do_nothing(index_elements=["receiver", "idempotency_key"])
-        added += conn.execute(stmt).rowcount
+        # RETURNING, not rowcount: the PostgreSQL driver reports -1 for this statement.
+        added += len(conn.execute(stmt.returning(N.id)).all())
     return added
 
 
