@@ -9,7 +9,8 @@ source of truth, a crash anywhere just means the next cycle plans the missing ro
 Rules, as in Alertmanager:
 
 * **Routing**: the first child route whose ``match`` labels all equal the alert's wins,
-  recursively; otherwise the route itself. Children inherit timing and ``group_by``.
+  recursively (with ``continue``, later matching siblings too); otherwise the route itself.
+  Children inherit timing and ``group_by``.
 * **Grouping**: a group is (receiver, values of ``group_by``). A new group waits ``group_wait``;
   an event joins a flush still pending; later events wait ``group_interval`` after the last.
 * **Repeat**: a firing, unacknowledged alert is notified again after ``repeat_interval``
@@ -66,21 +67,31 @@ def _inherit(child: Route, parent: Route) -> Route:
 
 def route_for(route: Route, alert_labels: Labels) -> Route:
     """The deepest route matching the labels (the first matching child at each level)."""
+    return routes_for(route, alert_labels)[0]
+
+
+def routes_for(route: Route, alert_labels: Labels) -> list[Route]:
+    """Every route the labels reach: the first matching child, and the matching siblings
+    after it for as long as the matched ones say ``continue``; else the route itself."""
+    found: list[Route] = []
     for child in route.routes:
         if all(alert_labels.get(k) == v for k, v in child.match.items()):
-            return route_for(_inherit(child, route), alert_labels)
-    return route
+            found += routes_for(_inherit(child, route), alert_labels)
+            if not child.continue_:
+                break
+    return found or [route]
 
 
 def targets(settings: AlertSettings, alert_labels: Labels) -> list[Target]:
-    """The receivers an alert goes to: its route's, or every receiver when no route is set."""
+    """The receivers an alert goes to: its routes', or every receiver when no route is set."""
     if settings.route is None:
         routes = [Route(receiver=r.name) for r in settings.receivers]
     else:
-        routes = [route_for(settings.route, alert_labels)]
+        routes = routes_for(settings.route, alert_labels)
+    unique = {r.receiver: r for r in reversed(routes)}  # a receiver reached twice: the first
     return [
         Target(r.receiver, r.group_by, r.group_wait, r.group_interval, r.repeat_interval)
-        for r in routes
+        for r in reversed(unique.values())
     ]
 
 

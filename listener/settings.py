@@ -192,7 +192,8 @@ class Receiver(_Model):
 
 
 class Route(_Model):
-    """Alertmanager-style routing: the first matching child route wins, else this one."""
+    """Alertmanager-style routing: the first matching child route wins (and the ones after it
+    while ``continue`` is set), else this one."""
 
     receiver: str = Field(min_length=1)
     match: Mapping[Literal["brand", "kind", "outpost", "severity"], str] = Field(
@@ -202,6 +203,7 @@ class Route(_Model):
     group_wait: Duration = timedelta(seconds=30)
     group_interval: Duration = timedelta(minutes=5)
     repeat_interval: Duration = timedelta(hours=4)
+    continue_: bool = Field(default=False, alias="continue")  # also try the next sibling
     routes: tuple[Route, ...] = ()
 
     def receivers(self) -> list[str]:

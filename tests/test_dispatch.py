@@ -244,3 +244,22 @@ def test_unknown_route_keys_are_rejected_with_their_key() -> None:
     with pytest.raises(ConfigError) as e:
         parse_settings(data, "listener.toml")
     assert e.value.key == "alerts.route.group_wiat"
+
+
+def test_continue_sends_to_the_next_matching_sibling_too() -> None:
+    settings = alerts_settings(
+        group_wait="1s",
+        routes=[
+            {"match": {"brand": "Acme"}, "receiver": "pr", "continue": True},
+            {"match": {}, "receiver": "oncall"},
+            {"match": {}, "receiver": "pr"},  # never reached: the one before does not continue
+        ],
+        receiver="pr",
+    )
+    box = Outbox(settings)
+    box.step(T0, [alert(1), alert(2, brand="Beta")])
+    assert box.step(T0 + S, [alert(1), alert(2, brand="Beta")]) == [
+        "pr:alert-1-firing@1s",
+        "oncall:alert-1-firing@1s",
+        "oncall:alert-2-firing@1s",
+    ]
