@@ -6,6 +6,7 @@ appears in a message. Apprise reports failure as False, not as an exception.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,8 @@ class AppriseNotifier:
         import apprise  # only when such a receiver is configured
 
         self.name = name
+        # Apprise's debug log prints the service URLs, which hold tokens: keep it quieter.
+        logging.getLogger("apprise").setLevel(logging.WARNING)
         self._apprise = apprise.Apprise()
         with warnings.catch_warnings():
             # Apprise 2.2 loads its plugins here; its email plugin imports the stdlib's

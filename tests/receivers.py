@@ -12,13 +12,15 @@ from typing import Any
 class Receiver:
     """``with Receiver(status=200) as r: ... r.url ... r.received``.
 
-    ``status`` may be changed while it runs. While ``hold`` is set, each request is recorded
-    and then left unanswered until ``hold`` is cleared (a receiver that stalls).
+    ``status`` may be changed while it runs. While ``hold`` is set, each request from the
+    ``hold_from``-th on (counting from 0) is recorded and then left unanswered until
+    ``release()`` (a receiver that stalls).
     """
 
     def __init__(self, status: int = 200, port: int = 0) -> None:
         self.status = status
         self.hold = threading.Event()
+        self.hold_from = 0
         self._released = threading.Event()
         self.received: list[tuple[dict[str, str], bytes]] = []
         self._lock = threading.Lock()
@@ -29,7 +31,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with owner._lock:
                     owner.received.append((dict(self.headers.items()), body))
-                if owner.hold.is_set():
+                    index = len(owner.received) - 1
+                if owner.hold.is_set() and index >= owner.hold_from:
                     owner._released.wait(timeout=30)
                 self.send_response(owner.status)
                 self.send_header("Content-Length", "0")

@@ -9,7 +9,7 @@ from alerts.notify import WebhookNotifier
 from listener.outbox import Deliverer, enqueue_due
 from listener.records import NewAlert, NewSilence, PollHealth
 from listener.settings import AlertSettings, parse_settings
-from listener.source_alerts import FAILING, SourceHealth
+from listener.source_alerts import FAILING, SourceHealth, silent
 from listener.storage import Storage
 from tests.receivers import Receiver
 
@@ -163,3 +163,12 @@ def test_a_source_failing_in_a_row_fires_then_resolves(storage: Storage) -> None
     storage.store_poll("feeds", [], {}, PollHealth(polled_at=T0 + 2 * S))
     [resolved] = health.evaluate(T0 + 2 * S)
     assert resolved.event == "resolved" and resolved.alert.resolved_at == T0 + 2 * S
+
+
+def test_a_source_without_new_mentions_for_too_long_is_silent() -> None:
+    config = parse_settings({"alerts": {"source_silent_after": "6h"}})
+    assert silent("feeds", T0, T0 + timedelta(hours=6), config).firing
+    assert not silent("feeds", T0, T0 + timedelta(hours=5), config).firing
+    assert not silent("feeds", None, T0 + timedelta(days=9), config).firing  # never had one
+    off = parse_settings({})
+    assert not silent("feeds", T0, T0 + timedelta(days=9), off).firing  # not configured
