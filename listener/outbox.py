@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +56,7 @@ def enqueue_due(settings: AlertSettings, storage: Storage, now: datetime) -> int
         now,
     )
     items = [
-        NewNotification(**{**vars(item), "payload": payload(item, alert, target)})
+        replace(item, payload=payload(item, alert, target))
         for item, alert, target in planner.plan()
     ]
     return storage.enqueue_notifications(items, now) if items else 0
