@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from alerts.detector import Bucket, RevoltDetector, Verdict
-from alerts.notify import Notifier, NotifyError
-from listener.records import AlertRow, BucketCount, MentionRow, NewAlert
+from listener.records import AlertEvent, AlertRow, BucketCount, MentionRow, NewAlert
 from listener.settings import Brand, Settings
+from listener.source_alerts import SourceHealth
 from listener.storage import Storage
 from nlp import rising_terms
 
@@ -24,22 +23,6 @@ log = logging.getLogger("listener.alerts")
 
 KIND_REVOLT = "flash_revolt"
 SERIES_BUCKETS = 48  # how much of the series an alert carries for its chart
-
-
-@dataclass(frozen=True)
-class AlertEvent:
-    """A notification to send: an alert started firing or was resolved."""
-
-    event: Literal["firing", "resolved"]
-    alert: AlertRow
-
-    def payload(self) -> dict[str, Any]:
-        """The JSON document receivers get (README, "Alert webhook")."""
-        return {
-            "event": self.event,
-            "idempotency_key": f"alert-{self.alert.id}-{self.event}",
-            "alert": alert_json(self.alert),
-        }
 
 
 def alert_json(alert: AlertRow) -> dict[str, Any]:
@@ -56,6 +39,8 @@ def alert_json(alert: AlertRow) -> dict[str, Any]:
         "resolved_at": iso(alert.resolved_at) if alert.resolved_at else None,
         "summary": alert.summary,
         "explanation": alert.explanation,
+        "acked_at": iso(alert.acked_at) if alert.acked_at else None,
+        "acked_by": alert.acked_by,
     }
 
 
@@ -86,21 +71,20 @@ def fill_gaps(counts: Sequence[BucketCount], end: datetime, size: timedelta) -> 
 class Alerter:
     """Turns detector verdicts into stored alerts and notifications."""
 
-    def __init__(self, settings: Settings, storage: Storage, notifiers: Sequence[Notifier]) -> None:
+    def __init__(self, settings: Settings, storage: Storage) -> None:
         self.settings = settings
         self.storage = storage
-        self.notifiers = tuple(notifiers)
         d = settings.detector
+        self._health = SourceHealth(settings, storage)
         self._detector = RevoltDetector(
             sensitivity=d.sensitivity, bucket=d.bucket, min_volume=d.min_volume
         )
 
     def evaluate(self, now: datetime) -> list[AlertEvent]:
-        """One detection pass over every brand's complete buckets up to ``now``."""
+        """One detection pass over every brand's complete buckets up to ``now``, then over
+        source health; returns the alerts that started firing or resolved."""
         events = [e for brand in self.settings.brands if (e := self._brand(brand, now))]
-        for event in events:
-            self.notify(event)
-        return events
+        return events + self._health.evaluate(now)
 
     def _brand(self, brand: Brand, now: datetime) -> AlertEvent | None:
         size = self.settings.detector.bucket
@@ -204,15 +188,6 @@ class Alerter:
 
     def _top_posts(self, brand: Brand, onset: datetime, end: datetime) -> list[MentionRow]:
         return self.storage.top_mentions(brand.name, onset, end, limit=5, negative_only=True)
-
-    def notify(self, event: AlertEvent) -> None:
-        """Send to every receiver; a failing receiver is logged and does not stop the others."""
-        payload = event.payload()
-        for notifier in self.notifiers:
-            try:
-                notifier.send(payload)
-            except NotifyError as e:
-                log.error("%s", e)
 
 
 def summary(brand: str, bucket: Bucket, verdict: Verdict) -> str:

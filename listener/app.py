@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from alerts.notify import LogNotifier, Notifier, WebhookNotifier
 from connectors import Connector, ConnectorError
 from listener.alerting import Alerter
+from listener.outbox import Deliverer
 from listener.pipeline import AnalyzerLike, Pipeline
-from listener.settings import Receiver, Settings, secret
+from listener.receivers import build_notifiers
+from listener.settings import Settings
 from listener.sources import build_connector, plan_sources
 from listener.storage import Storage
 
@@ -49,26 +49,6 @@ def build_connectors(
     return built
 
 
-def build_notifiers(
-    receivers: Sequence[Receiver], env: Mapping[str, str] | None = None, timeout: float = 10.0
-) -> list[Notifier]:
-    env = os.environ if env is None else env
-    notifiers: list[Notifier] = []
-    for r in receivers:
-        if r.kind == "log":
-            notifiers.append(LogNotifier(r.name))
-            continue
-        url = r.url or (secret(env, r.url_env) if r.url_env else None)
-        if url is None:
-            log.error("receiver %s: environment variable %s is not set; skipped", r.name, r.url_env)
-            continue
-        key = secret(env, r.secret_env) if r.secret_env else None
-        notifiers.append(
-            WebhookNotifier(r.name, url, secret=key.encode() if key else None, timeout=timeout)
-        )
-    return notifiers
-
-
 def build_pipeline(
     settings: Settings,
     storage: Storage,
@@ -77,10 +57,11 @@ def build_pipeline(
     env: Mapping[str, str] | None = None,
 ) -> Pipeline:
     notifiers = build_notifiers(settings.alerts.receivers, env, settings.http.timeout)
-    alerter = Alerter(settings, storage, notifiers)
+    deliverer = Deliverer(settings.alerts, storage, notifiers)
     if connectors is None:
         connectors = build_connectors(settings, env)
-    return Pipeline(settings, storage, connectors, build_analyzer(settings), alerter)
+    analyzer = build_analyzer(settings)
+    return Pipeline(settings, storage, connectors, analyzer, Alerter(settings, storage), deliverer)
 
 
 def close_pipeline(pipeline: Pipeline) -> None:

@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from connectors import AuthError, Connector, ConnectorError, PollResult, Post, RateLimited
 from listener.alerting import Alerter, AlertEvent
 from listener.matching import BrandMatcher
+from listener.outbox import Deliverer, DeliveryReport, enqueue_due
 from listener.records import BrandLink, NewMention, PollHealth
 from listener.settings import Settings
 from listener.storage import Storage
@@ -68,26 +69,40 @@ class Pipeline:
         connectors: Mapping[str, Connector | ConnectorError],
         analyzer: AnalyzerLike,
         alerter: Alerter,
+        deliverer: Deliverer,
     ) -> None:
         self.settings = settings
         self.storage = storage
         self.connectors = dict(connectors)
         self.analyzer = analyzer
         self.alerter = alerter
+        self.deliverer = deliverer
         self._matcher = BrandMatcher(settings.brands)
-        self._lock = (
-            threading.Lock()
-        )  # spaCy pipelines and the detector are not shared across threads
+        # spaCy pipelines and the detector are not shared across threads
+        self._lock = threading.Lock()
+        self._deliver_lock = threading.Lock()  # one delivery pass at a time
 
     def run_once(self, now: datetime, only: str | None = None) -> CycleReport:
-        """Poll every source (or ``only``), then detect and alert for every brand."""
+        """Poll every source (or ``only``), detect for every brand, deliver what is due."""
         names = [only] if only else list(self.connectors)
         outcomes = tuple(self.poll_source(name, now) for name in names)
-        return CycleReport(outcomes, tuple(self.detect(now)))
+        events = tuple(self.detect(now))
+        self.deliver(now)
+        return CycleReport(outcomes, events)
 
     def detect(self, now: datetime) -> list[AlertEvent]:
+        """Raise and resolve alerts, then put the notifications they need in the outbox."""
         with self._lock:
-            return self.alerter.evaluate(now)
+            events = self.alerter.evaluate(now)
+            enqueue_due(self.settings.alerts, self.storage, now)
+        return events
+
+    def deliver(self, now: datetime) -> DeliveryReport:
+        """Plan what became due without a detection (group_wait over, repeats, silences
+        ended), then send the due outbox rows (see ``listener.outbox``)."""
+        with self._deliver_lock:
+            enqueue_due(self.settings.alerts, self.storage, now)
+            return self.deliverer.deliver(now)
 
     def poll_source(self, name: str, now: datetime) -> SourceOutcome:
         """One poll of one source; never raises for the source's own failures."""

@@ -137,6 +137,70 @@ class AlertRow:
     summary: str
     explanation: Mapping[str, Any]
     outpost: str | None
+    acked_at: datetime | None = None
+    acked_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """An alert started firing or was resolved (what ``run_once`` reports)."""
+
+    event: Literal["firing", "resolved"]
+    alert: AlertRow
+
+
+@dataclass(frozen=True)
+class NewSilence:
+    """Mute alerts matching every given label (None matches any) until ``ends_at``."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+    brand: str | None = None
+    kind: str | None = None
+    outpost: str | None = None
+
+
+@dataclass(frozen=True)
+class SilenceRow(NewSilence):
+    id: int = 0
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def matches(self, alert: AlertRow) -> bool:
+        """True when every label this silence names equals the alert's."""
+        wanted = {"brand": self.brand, "kind": self.kind, "outpost": self.outpost}
+        return all(v is None or getattr(alert, k) == v for k, v in wanted.items())
+
+
+NotificationState = Literal["pending", "sent", "dead"]
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    """An outbox row to enqueue: one event of one alert for one receiver."""
+
+    receiver: str
+    group_key: str
+    alert_id: int
+    event: str  # firing | updated | repeat | resolved
+    idempotency_key: str
+    severity: str
+    due_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotificationRow(NewNotification):
+    id: int = 0
+    state: NotificationState = "pending"
+    attempts: int = 0
+    created_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
 
 
 # web app (issue 7)

@@ -40,6 +40,8 @@ def build_scheduler(
         _every(scheduler, interval, partial(_poll, pipeline, name, clock), name)
     bucket = pipeline.settings.detector.bucket
     _every(scheduler, bucket, lambda: pipeline.detect(clock()), "detect", jitter=False)
+    delivery = pipeline.settings.alerts.delivery_interval
+    _every(scheduler, delivery, lambda: _deliver(pipeline, clock), "deliver", jitter=False)
     return scheduler
 
 
@@ -65,6 +67,12 @@ def _every(
 def _poll(pipeline: Pipeline, name: str, clock: Callable[[], datetime]) -> None:
     outcome = pipeline.poll_source(name, clock())
     log.info("%s: %s, %d fetched, %d new", name, outcome.status, outcome.fetched, outcome.new)
+
+
+def _deliver(pipeline: Pipeline, clock: Callable[[], datetime]) -> None:
+    report = pipeline.deliver(clock())
+    if report.sent or report.failed:
+        log.info("notifications: %d sent, %d failed", report.sent, report.failed)
 
 
 def serve_forever(pipeline: Pipeline, stop: threading.Event | None = None) -> None:

@@ -157,22 +157,69 @@ class NlpSettings(_Model):
     topics: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+ReceiverKind = Literal["log", "webhook", "slack", "email", "apprise"]
+
+
 class Receiver(_Model):
+    """A named notification channel; which keys apply depends on ``kind``."""
+
     name: str = Field(min_length=1)
-    kind: Literal["log", "webhook"]
-    url: str | None = None  # a non-secret URL; use url_env when the URL holds a token
-    url_env: EnvName | None = None
+    kind: ReceiverKind
+    url: str | None = None  # webhook: a non-secret URL; use url_env when the URL holds a token
+    url_env: EnvName | None = None  # webhook URL, or the Apprise URL (it holds tokens)
     secret_env: EnvName | None = None  # HMAC-SHA256 key for the X-Listener-Signature header
+    webhook_url_env: EnvName | None = None  # slack: the incoming-webhook URL
+    smtp_host: str | None = None  # email
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    from_addr: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _webhook_has_url(self) -> Receiver:
-        if self.kind == "webhook" and not (self.url or self.url_env):
-            raise ValueError(f"webhook receiver {self.name!r} needs url or url_env")
+    def _kind_has_its_keys(self) -> Receiver:
+        missing = {
+            "webhook": not (self.url or self.url_env) and "url or url_env",
+            "slack": not self.webhook_url_env and "webhook_url_env",
+            "email": not (self.smtp_host and self.from_addr and self.to)
+            and "smtp_host, from and to",
+            "apprise": not self.url_env and "url_env",
+        }.get(self.kind)
+        if missing:
+            raise ValueError(f"{self.kind} receiver {self.name!r} needs {missing}")
         return self
+
+
+class Route(_Model):
+    """Alertmanager-style routing: the first matching child route wins (and the ones after it
+    while ``continue`` is set), else this one."""
+
+    receiver: str = Field(min_length=1)
+    match: Mapping[Literal["brand", "kind", "outpost", "severity"], str] = Field(
+        default_factory=dict
+    )
+    group_by: tuple[Literal["brand", "kind", "outpost", "severity"], ...] = ("brand",)
+    group_wait: Duration = timedelta(seconds=30)
+    group_interval: Duration = timedelta(minutes=5)
+    repeat_interval: Duration = timedelta(hours=4)
+    continue_: bool = Field(default=False, alias="continue")  # also try the next sibling
+    routes: tuple[Route, ...] = ()
+
+    def receivers(self) -> list[str]:
+        """Every receiver this route and its children name."""
+        return [self.receiver, *(name for r in self.routes for name in r.receivers())]
 
 
 class AlertSettings(_Model):
     receivers: tuple[Receiver, ...] = (Receiver(name="log", kind="log"),)
+    route: Route | None = None  # None: every receiver gets every alert (the 0.1 behaviour)
+    delivery_interval: Duration = timedelta(seconds=5)
+    retry_initial: Duration = timedelta(seconds=10)
+    retry_max: Duration = timedelta(minutes=10)
+    give_up_after: Duration = timedelta(hours=24)
+    source_failures: int = Field(default=3, ge=1)  # consecutive failed polls: source_failing
+    source_silent_after: Duration | None = None  # no new mention for this long: source_silent
 
 
 class HttpSettings(_Model):
@@ -249,7 +296,17 @@ def parse_settings(data: Mapping[str, Any], path: str = "<config>") -> Settings:
         error = e.errors()[0]
         raise ConfigError(path, _key(error["loc"], error["type"]), _reason(error)) from None
     _check_unique_names(settings, path)
+    _check_routes(settings, path)
     return settings
+
+
+def _check_routes(settings: Settings, path: str) -> None:
+    """Every receiver a route names is defined (Alertmanager checks this at load too)."""
+    defined = {r.name for r in settings.alerts.receivers}
+    route = settings.alerts.route
+    for name in route.receivers() if route else ():
+        if name not in defined:
+            raise ConfigError(path, "alerts.route", f"undefined receiver {name!r}")
 
 
 def _key(loc: tuple[int | str, ...], error_type: str = "") -> str:

@@ -28,6 +28,9 @@ from listener.records import (
     MentionRow,
     NewAlert,
     NewMention,
+    NewNotification,
+    NewSilence,
+    NotificationRow,
     PollHealth,
     QueueFilter,
     QueueItem,
@@ -35,10 +38,11 @@ from listener.records import (
     Role,
     SearchPage,
     SearchQuery,
+    SilenceRow,
     SourceState,
     WebUser,
 )
-from listener.storage import alerts, mentions, search, sources, web
+from listener.storage import alerts, mentions, notifications, search, sources, web
 from listener.storage import tables as t
 from listener.storage.engine import create_engine
 from listener.storage.errors import StorageError, translate_errors
@@ -228,6 +232,85 @@ class Storage:
         """Alerts newest first, optionally only firing or only resolved ones."""
         with self._read("list_alerts") as conn:
             return alerts.list_alerts(conn, state, limit)
+
+    # alerting (issue 6): acknowledgements, the notification outbox, silences
+
+    def ack_alert(self, alert_id: int, by: str, now: datetime) -> bool:
+        """Acknowledge an alert (no more repeats); False if it was acknowledged already."""
+        with self._write("ack_alert") as conn:
+            return alerts.ack_alert(conn, alert_id, by, now)
+
+    def get_alert(self, alert_id: int) -> AlertRow | None:
+        """One alert by id, None if there is none."""
+        with self._read("get_alert") as conn:
+            return alerts.get_alert(conn, alert_id)
+
+    def live_alerts(self, resolved_since: datetime) -> list[AlertRow]:
+        """Firing alerts and those resolved since ``resolved_since``, oldest first."""
+        with self._read("live_alerts") as conn:
+            return alerts.live_alerts(conn, resolved_since)
+
+    def last_fetched(self, source: str) -> datetime | None:
+        """When ``source`` last stored a new mention, None if never."""
+        with self._read("last_fetched") as conn:
+            return alerts.last_fetched(conn, source)
+
+    def enqueue_notifications(self, items: Sequence[NewNotification], now: datetime) -> int:
+        """Add outbox rows in one transaction; rows already there are kept as they are."""
+        with self._write("enqueue_notifications") as conn:
+            return notifications.enqueue(conn, items, now)
+
+    def notifications_for(self, alert_ids: Sequence[int]) -> list[NotificationRow]:
+        """Every outbox row of these alerts, oldest first."""
+        with self._read("notifications_for") as conn:
+            return notifications.for_alerts(conn, alert_ids)
+
+    def group_flushes(self) -> dict[tuple[str, str], datetime]:
+        """The latest scheduled time of each (receiver, group key)."""
+        with self._read("group_flushes") as conn:
+            return notifications.group_due(conn)
+
+    def due_notifications(self, now: datetime, limit: int = 100) -> list[NotificationRow]:
+        """Pending outbox rows due by ``now``."""
+        with self._read("due_notifications") as conn:
+            return notifications.due(conn, now, limit)
+
+    def mark_sent(self, row_id: int, now: datetime) -> bool:
+        """Record a delivery; False if the row was not pending any more."""
+        with self._write("mark_sent") as conn:
+            return notifications.mark_sent(conn, row_id, now)
+
+    def mark_failed(self, row_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at`` None marks the row dead."""
+        with self._write("mark_failed") as conn:
+            notifications.mark_failed(conn, row_id, error, retry_at)
+
+    def defer_receiver(self, receiver: str, until: datetime) -> None:
+        """Hold every pending row of ``receiver`` until ``until``."""
+        with self._write("defer_receiver") as conn:
+            notifications.defer_receiver(conn, receiver, until)
+
+    def list_notifications(
+        self, state: str | None = None, limit: int = 100
+    ) -> list[NotificationRow]:
+        """Outbox rows newest first."""
+        with self._read("list_notifications") as conn:
+            return notifications.list_rows(conn, state, limit)
+
+    def add_silence(self, silence: NewSilence) -> SilenceRow:
+        """Store a silence."""
+        with self._write("add_silence") as conn:
+            return notifications.add_silence(conn, silence)
+
+    def silences(self, now: datetime, include_expired: bool = False) -> list[SilenceRow]:
+        """Silences not yet ended at ``now`` (or all of them), newest first."""
+        with self._read("silences") as conn:
+            return notifications.silences(conn, now, include_expired)
+
+    def expire_silence(self, silence_id: int, now: datetime) -> bool:
+        """End a silence now; False if unknown or already ended."""
+        with self._write("expire_silence") as conn:
+            return notifications.expire_silence(conn, silence_id, now)
 
     # web app (issue 7): users, API tokens, review queue, history search
 

@@ -95,3 +95,37 @@ def list_alerts(
     if state != "all":
         stmt = stmt.where(a.state == state)
     return [_to_alert(row) for row in conn.execute(stmt).mappings()]
+
+
+def ack_alert(conn: Connection, alert_id: int, by: str, now: datetime) -> bool:
+    """Acknowledge an alert; False if it was acknowledged already (the first ack stays)."""
+    a = t.alert.c
+    if conn.execute(sa.select(a.id).where(a.id == alert_id)).first() is None:
+        raise StorageError("ack_alert", f"no alert with id {alert_id}")
+    stmt = (
+        sa.update(t.alert)
+        .where(a.id == alert_id, a.acked_at.is_(None))
+        .values(acked_at=require_utc(now, "now"), acked_by=by)
+    )
+    return bool(conn.execute(stmt).rowcount)
+
+
+def get_alert(conn: Connection, alert_id: int) -> AlertRow | None:
+    """One alert by id."""
+    row = conn.execute(sa.select(t.alert).where(t.alert.c.id == alert_id)).mappings().first()
+    return None if row is None else _to_alert(row)
+
+
+def live_alerts(conn: Connection, resolved_since: datetime) -> list[AlertRow]:
+    """Firing alerts and those resolved since ``resolved_since``: what notifications concern."""
+    a = t.alert.c
+    since = require_utc(resolved_since, "resolved_since")
+    stmt = sa.select(t.alert).where((a.state == "firing") | (a.resolved_at >= since))
+    return [_to_alert(row) for row in conn.execute(stmt.order_by(a.id)).mappings()]
+
+
+def last_fetched(conn: Connection, source: str) -> datetime | None:
+    """When ``source`` last stored a new mention (for source_silent alerts)."""
+    m = t.mention.c
+    stmt = sa.select(sa.func.max(m.fetched_at)).where(m.source == source)
+    return cast(datetime | None, conn.execute(stmt).scalar_one_or_none())

@@ -189,6 +189,58 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = _when(nullable=True)
     summary: str = _text()
     explanation: dict[str, Any] = Field(sa_type=sa.JSON(), nullable=False)
+    acked_at: datetime | None = _when(nullable=True)
+    acked_by: str | None = _text(nullable=True)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one row per (receiver, event); the idempotency key makes enqueueing and
+    downstream deduplication safe to repeat."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.UniqueConstraint("receiver", "idempotency_key", name="uq_notification_receiver_key"),
+        sa.Index("ix_notification_state_next", "state", "next_attempt_at"),
+        sa.Index("ix_notification_alert", "alert_id"),
+        sa.Index("ix_notification_group", "receiver", "group_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    receiver: str = _text()
+    group_key: str = _text()
+    alert_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("alert.id", ondelete="CASCADE", name="fk_notification_alert_id"),
+            nullable=False,
+        )
+    )
+    event: str = _text()  # firing | updated | repeat | resolved
+    idempotency_key: str = _text()
+    severity: str = _text()
+    payload: dict[str, Any] = Field(sa_type=sa.JSON(), nullable=False)
+    state: str = _text()  # pending | sent | dead
+    attempts: int = Field(sa_type=sa.Integer(), nullable=False)
+    created_at: datetime = _when()
+    due_at: datetime = _when()  # when grouping allows it out; never changes
+    next_attempt_at: datetime = _when()  # due_at, then pushed back by retries
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = _text(nullable=True)
+
+
+class Silence(SQLModel, table=True):
+    """Mutes alerts whose labels match from ``starts_at`` to ``ends_at``; None matches any."""
+
+    __tablename__ = "silence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str | None = _text(nullable=True)
+    kind: str | None = _text(nullable=True)
+    outpost: str | None = _text(nullable=True)
+    starts_at: datetime = _when()
+    ends_at: datetime = _when()
+    reason: str = _text()
+    created_by: str = _text()
 
 
 class WebUserRow(SQLModel, table=True):
@@ -255,4 +307,6 @@ alert = _table(Alert)
 web_user = _table(WebUserRow)
 api_token = _table(ApiTokenRow)
 review_state = _table(ReviewStateRow)
+notification = _table(Notification)
+silence = _table(Silence)
 metadata = SQLModel.metadata
