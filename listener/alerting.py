@@ -141,7 +141,10 @@ class Alerter:
         )
 
     def _reload(self, alert_id: int) -> AlertRow:
-        return next(a for a in self.storage.list_alerts("all", limit=1000) if a.id == alert_id)
+        alert = self.storage.get_alert(alert_id)
+        if alert is None:
+            raise LookupError(f"alert {alert_id} vanished")  # a bug, not an input error
+        return alert
 
     def _explain(
         self, brand: Brand, buckets: list[Bucket], verdicts: list[Verdict], now: datetime
@@ -150,22 +153,24 @@ class Alerter:
         size = self.settings.detector.bucket
         onset = last.onset or last.start
         window_end = buckets[-1].start + size
+        peak, at_peak = _peak(buckets, verdicts, onset)  # a decaying spike keeps its peak's story
         return {
-            "why": why(brand.name, buckets[-1], last, size),
+            "why": why(brand.name, peak, at_peak, size),
             "window": {
                 "start": iso(onset),
                 "end": iso(window_end),
                 "bucket_seconds": int(size.total_seconds()),
             },
-            "volume": {"observed": buckets[-1].total, "expected": round(last.expected_total, 2)},
+            "peak_at": iso(peak.start),
+            "volume": {"observed": peak.total, "expected": round(at_peak.expected_total, 2)},
             "negative": {
-                "observed": buckets[-1].negative,
-                "expected": round(last.expected_negative, 2),
-                "share": round(last.negative_share, 3),
-                "usual_share": round(last.usual_negative_share, 3),
+                "observed": peak.negative,
+                "expected": round(at_peak.expected_negative, 2),
+                "share": round(at_peak.negative_share, 3),
+                "usual_share": round(at_peak.usual_negative_share, 3),
             },
-            "score": round(last.score, 3),
-            "severity": last.severity,
+            "score": round(at_peak.score, 3),
+            "severity": last.severity or at_peak.severity,
             "rising_topics": self._rising(brand, onset, window_end),
             "top_posts": [post_json(m) for m in self._top_posts(brand, onset, window_end)],
             "series": series_json(buckets[-SERIES_BUCKETS:], verdicts[-SERIES_BUCKETS:]),
@@ -190,6 +195,14 @@ class Alerter:
         return self.storage.top_mentions(brand.name, onset, end, limit=5, negative_only=True)
 
 
+def _peak(
+    buckets: Sequence[Bucket], verdicts: Sequence[Verdict], onset: datetime
+) -> tuple[Bucket, Verdict]:
+    """The bucket of the episode since ``onset`` with the most negative mentions."""
+    episode = [(b, v) for b, v in zip(buckets, verdicts, strict=True) if b.start >= onset]
+    return max(episode or [(buckets[-1], verdicts[-1])], key=lambda pair: pair[0].negative)
+
+
 def summary(brand: str, bucket: Bucket, verdict: Verdict) -> str:
     share = verdict.negative_share * 100
     return (
@@ -201,8 +214,8 @@ def summary(brand: str, bucket: Bucket, verdict: Verdict) -> str:
 def why(brand: str, bucket: Bucket, verdict: Verdict, size: timedelta) -> str:
     minutes = int(size.total_seconds() // 60)
     return (
-        f"Negative mentions of {brand} surged: {bucket.negative} in the last {minutes} min "
-        f"against {verdict.expected_negative:.1f} expected; "
+        f"Negative mentions of {brand} surged: {bucket.negative} in the {minutes} min from "
+        f"{bucket.start:%H:%M} UTC against {verdict.expected_negative:.1f} expected; "
         f"{verdict.negative_share:.0%} negative against {verdict.usual_negative_share:.0%} usually."
     )
 

@@ -35,7 +35,12 @@ def test_demo_raises_the_revolt_alert_and_nothing_before(tmp_path: Path) -> None
     alert = alerts[0]
     assert script.revolt_start - timedelta(minutes=5) <= alert.started_at < script.revolt_end
     assert alert.fired_at <= script.revolt_start + timedelta(minutes=30)
-    assert alert.explanation["top_posts"] and alert.explanation["rising_topics"]
+    x = alert.explanation
+    assert x["top_posts"] and x["rising_topics"]
+    # The story is the episode's peak, not whatever the last refresh saw as the spike decayed.
+    episode = [p["negative"] for p in x["series"] if p["start"] >= x["window"]["start"]]
+    assert x["negative"]["observed"] == max(episode) > 10
+    assert f"surged: {max(episode)} in the 5 min" in x["why"]
     assert {m.platform for m in mentions} == {"rss", "twitter", "reddit"}
     assert any(m.outpost == "twitter:@acme" for m in mentions)
     assert "ALERT" in out.getvalue() and "answer first" in out.getvalue()

@@ -113,10 +113,10 @@ def test_volume_by_sentiment_and_brands(seeded: Storage) -> None:
     assert len(MENTIONS) == 5
 
 
-def test_alert_by_id(seeded: Storage) -> None:
+def test_get_alert(seeded: Storage) -> None:
     alert = seeded.list_alerts()[0]
-    assert seeded.alert_by_id(alert.id) == alert
-    assert seeded.alert_by_id(alert.id + 100) is None
+    assert seeded.get_alert(alert.id) == alert
+    assert seeded.get_alert(alert.id + 100) is None
 
 
 def _health():  # type: ignore[no-untyped-def]

@@ -180,3 +180,25 @@ def test_only_admins_manage_users(client_for: Maker, store: Storage) -> None:
     form["csrf"] = csrf_of(admin, "/admin/users")
     assert admin.post("/admin/users", data=form).status_code == 303
     assert "newbie" in admin.get("/admin/users").text
+
+
+def test_managers_ack_and_silence_alerts_from_the_page_viewers_cannot(
+    client_for: Maker, store: Storage
+) -> None:
+    viewer = signed_in(client_for, store, "vera")
+    token = csrf_of(viewer, "/alerts/1")
+    assert "/alerts/1/ack" not in viewer.get("/alerts/1").text  # no form for viewers
+    assert viewer.post("/alerts/1/ack", data={"csrf": token}).status_code == 403
+    manager = signed_in(client_for, store, "max")
+    token = csrf_of(manager, "/alerts/1")
+    assert manager.post("/alerts/1/ack", data={}).status_code == 403  # no CSRF token
+    assert manager.post("/alerts/1/ack", data={"csrf": token}).status_code == 303
+    alert = store.get_alert(1)
+    assert alert is not None and alert.acked_by == "max"
+    assert "by max" in manager.get("/alerts/1").text
+    form = {"csrf": token, "hours": "2", "reason": "launch <day>"}
+    assert manager.post("/alerts/1/silence", data=form).status_code == 303
+    [silence] = store.silences(NOW)
+    assert (silence.brand, silence.kind, silence.reason) == ("Acme", alert.kind, "launch <day>")
+    assert silence.ends_at - silence.starts_at == timedelta(hours=2)
+    assert manager.post("/alerts/99/ack", data={"csrf": token}).status_code == 404

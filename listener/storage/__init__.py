@@ -393,8 +393,3 @@ class Storage:
         """Every brand with stored mentions."""
         with self._read("brands") as conn:
             return list(conn.execute(search.select_brands()).scalars())
-
-    def alert_by_id(self, alert_id: int) -> AlertRow | None:
-        """One alert by id, None if unknown."""
-        with self._read("alert_by_id") as conn:
-            return web.alert_by_id(conn, alert_id)

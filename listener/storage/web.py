@@ -12,8 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from listener.records import (
-    AlertRow,
-    AlertState,
     QueueFilter,
     QueueItem,
     Review,
@@ -173,13 +171,3 @@ def select_status_counts(f: QueueFilter) -> sa.Select[Any, int]:
     )
     stmt = sa.select(_STATUS.label("status"), sa.func.count().label("n")).select_from(joined)
     return stmt.where(*_queue_conditions(f)).group_by(_STATUS)
-
-
-def alert_by_id(conn: Connection, alert_id: int) -> AlertRow | None:
-    """One alert by id, None if unknown."""
-    row = conn.execute(sa.select(t.alert).where(t.alert.c.id == alert_id)).mappings().first()
-    if row is None:
-        return None
-    values = dict(row)
-    values["state"] = cast(AlertState, values["state"])
-    return AlertRow(**values)

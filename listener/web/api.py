@@ -141,7 +141,7 @@ def alerts(
 @router.get("/v1/alerts/{alert_id}")
 def alert(request: Request, alert_id: int, user: Viewer) -> dict[str, Any]:
     """One alert with its explanation."""
-    found = _storage(request).alert_by_id(alert_id)
+    found = _storage(request).get_alert(alert_id)
     if found is None:
         raise HTTPException(404, "no such alert")
     return alert_json(found)

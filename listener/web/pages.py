@@ -131,10 +131,38 @@ def alert_page(request: Request, alert_id: int, user: Viewer) -> Response:
     """One alert: why it fired, volume and negativity charts, rising topics, top posts."""
     from listener.web.history import alert_charts
 
-    alert = _storage(request).alert_by_id(alert_id)
+    alert = _storage(request).get_alert(alert_id)
     if alert is None:
         raise HTTPException(404, "no such alert")
     return render(request, "alert.html", alert=alert, charts=alert_charts(alert))
+
+
+@router.post("/alerts/{alert_id}/ack", dependencies=[Csrf])
+def ack(request: Request, alert_id: int, user: Manager) -> Response:
+    """Acknowledge an alert: no more repeat notifications."""
+    storage = _storage(request)
+    if storage.get_alert(alert_id) is None:
+        raise HTTPException(404, "no such alert")
+    storage.ack_alert(alert_id, user.name, request.app.state.clock())
+    return RedirectResponse(f"/alerts/{alert_id}", 303)
+
+
+@router.post("/alerts/{alert_id}/silence", dependencies=[Csrf])
+def silence(
+    request: Request,
+    alert_id: int,
+    user: Manager,
+    hours: Annotated[float, Form(gt=0, le=24 * 30)],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Response:
+    """Silence alerts like this one (same brand and kind) for ``hours``."""
+    storage = _storage(request)
+    alert = storage.get_alert(alert_id)
+    if alert is None:
+        raise HTTPException(404, "no such alert")
+    now = request.app.state.clock()
+    storage.add_silence(views.silence_for(alert, now, hours, reason, user.name))
+    return RedirectResponse(f"/alerts/{alert_id}", 303)
 
 
 @router.get("/history")

@@ -13,6 +13,7 @@ from listener.records import (
     REVIEW_STATUSES,
     AlertRow,
     MentionRow,
+    NewSilence,
     ReviewStatus,
     SentimentLabel,
 )
@@ -155,3 +156,16 @@ def bucket_starts(since: datetime, until: datetime, bucket: timedelta) -> list[d
 def iso_or_none(value: datetime | None) -> str | None:
     """ISO 8601 UTC, or None."""
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def silence_for(alert: AlertRow, now: datetime, hours: float, reason: str, by: str) -> NewSilence:
+    """A silence matching ``alert``'s brand and kind (and outpost, if it has one)."""
+    return NewSilence(
+        starts_at=now,
+        ends_at=now + timedelta(hours=hours),
+        reason=reason,
+        created_by=by,
+        brand=alert.brand,
+        kind=alert.kind,
+        outpost=alert.outpost,
+    )
