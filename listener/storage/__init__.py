@@ -30,11 +30,12 @@ from listener.records import (
     PollHealth,
     SourceState,
 )
-from listener.storage import alerts, mentions, sources
+from listener.storage import alerts, mentions, retention, sources
 from listener.storage import tables as t
 from listener.storage.engine import create_engine
 from listener.storage.errors import StorageError, translate_errors
 from listener.storage.mentions import StoreResult, store_mentions
+from listener.storage.retention import RETENTION_BATCH
 
 __all__ = ["Storage", "StorageError", "StoreResult"]
 
@@ -220,3 +221,16 @@ class Storage:
         """Alerts newest first, optionally only firing or only resolved ones."""
         with self._read("list_alerts") as conn:
             return alerts.list_alerts(conn, state, limit)
+
+    # cluster: retention (issue 8)
+
+    def delete_mentions_before(self, cutoff: datetime, batch: int = RETENTION_BATCH) -> int:
+        """Delete every mention created before ``cutoff`` (and its brand links), one batch per
+        transaction; return how many were deleted."""
+        deleted = 0
+        while True:
+            with self._write("delete_mentions_before") as conn:
+                count = retention.delete_batch(conn, cutoff, batch)
+            deleted += count
+            if count < batch:
+                return deleted
