@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +24,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from connectors.fakes.feeds import FeedServer
-from listener.cluster import POLL_TASK, make_celery
+from listener.cluster import DETECT_TASK, POLL_TASK, make_celery, serve_cluster
+from listener.cluster.locks import lock_key
+from listener.records import BrandLink, NewMention, PollHealth, SentimentLabel
 from listener.settings import load_settings
 from listener.storage import Storage
 from tests.cluster_support import (
@@ -31,9 +35,11 @@ from tests.cluster_support import (
     drop_queue_keys,
     queue_name,
     shared_redis_url,
+    unavailable,
     wait_for,
 )
-from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url, _unavailable
+from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
+from tests.receivers import Receiver
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
 
@@ -51,6 +57,7 @@ class Cluster:
     queue: str
     feeds: FeedServer
     workers: list[Worker]
+    extra: str = ""  # more config: detector, receivers
 
     def config(self) -> Path:
         path = self.tmp / "listener.toml"
@@ -70,19 +77,24 @@ keywords = ["acme"]
 name = "feed"
 kind = "rss"
 feeds = ["{self.feeds.url(FEED)}"]
+{self.extra}
 """
         )
         return path
 
-    def worker(self) -> Worker:
-        worker = Worker(self.config(), self.tmp / f"worker{len(self.workers)}.log")
+    def worker(self, concurrency: int = 1) -> Worker:
+        log = self.tmp / f"worker{len(self.workers)}.log"
+        worker = Worker(self.config(), log, concurrency)
         self.workers.append(worker)
         return worker
 
     def poll(self) -> None:
+        self.send(POLL_TASK, "feed")
+
+    def send(self, task: str, *args: str) -> None:
         app = make_celery(load_settings(self.config()))
         try:
-            app.send_task(POLL_TASK, args=["feed"])
+            app.send_task(task, args=list(args))
         finally:
             app.close()
 
@@ -115,7 +127,7 @@ feeds = ["{self.feeds.url(FEED)}"]
 def _cluster(tmp_path: Path, broker_url: str, app_name: str) -> Iterator[Cluster]:
     base = os.environ.get(POSTGRES_URL_ENV)
     if not base:
-        _unavailable(f"set {POSTGRES_URL_ENV} to run the cluster tests")
+        unavailable(f"set {POSTGRES_URL_ENV} to run the cluster tests")
     for url in _postgres_schema_url(base):
         db_url = make_url(url).update_query_dict({"application_name": app_name})
         queue = queue_name()
@@ -129,7 +141,6 @@ def _cluster(tmp_path: Path, broker_url: str, app_name: str) -> Iterator[Cluster
                 for worker in cluster.workers:
                     worker.kill()
                 drop_queue_keys(broker_url, queue)
-                Storage(url).close()
 
 
 @pytest.fixture
@@ -225,3 +236,106 @@ def test_broker_restarted_mid_poll_loses_and_duplicates_nothing(
     cluster.poll()  # the worker reconnected; the scheduler's next poll brings the rest
     cluster.wait_stored(20)
     assert cluster.counts() == (20, 20), _report(cluster)
+
+
+def _seed_revolt(storage: Storage, now: datetime) -> None:
+    """Thirty quiet minutes of Acme, then two minutes of angry posts: the detector fires."""
+    end = datetime.fromtimestamp(now.timestamp() // 60 * 60, UTC)  # the current bucket's start
+    mentions = []
+    for minute in range(32):
+        angry = minute >= 30
+        start = end - timedelta(minutes=32 - minute)
+        for i in range(60 if angry else 3):
+            when = start + timedelta(seconds=i)
+            mentions.append(_mention(f"seed-{minute}-{i}", when, angry))
+    storage.store_poll("feed", mentions, {}, PollHealth(polled_at=now))
+
+
+def _mention(external_id: str, when: datetime, angry: bool) -> NewMention:
+    label: SentimentLabel = "negative" if angry else "neutral"
+    return NewMention(
+        source="feed", platform="rss", external_id=external_id, text="acme", created_at=when,
+        brands=(BrandLink("Acme"),), sentiment_label=label,
+    )  # fmt: skip
+
+
+def test_concurrent_detections_raise_and_notify_one_alert(cluster: Cluster) -> None:
+    with Receiver() as hook:
+        cluster.extra = f"""
+[detector]
+bucket = "1m"
+[[alerts.receivers]]
+name = "hook"
+kind = "webhook"
+url = "{hook.url}"
+"""
+        storage = Storage(cluster.db_url)
+        storage.upgrade()
+        _seed_revolt(storage, datetime.now(UTC))
+        cluster.worker(concurrency=2)
+        for _ in range(4):
+            cluster.send(DETECT_TASK)
+        wait_for(lambda: len(hook.events()) >= 1, START, "the alert's notification")
+        cluster.send(DETECT_TASK)  # a detection after the others, to be sure they all ran
+        wait_for(lambda: _detections(cluster) == 5, 20, "every detection to finish")
+        alerts = storage.list_alerts()
+        storage.close()
+    assert [a.state for a in alerts] == ["firing"], _report(cluster)
+    assert [e["event"] for e in hook.events()] == ["firing"]
+
+
+def _detections(cluster: Cluster) -> int:
+    lines = (line for w in cluster.workers for line in w.output().splitlines())
+    return sum(f"Task {DETECT_TASK}[" in line and "succeeded" in line for line in lines)
+
+
+def _leader(cluster: Cluster) -> list[str]:
+    """application_name of every session holding the scheduler's leader lock."""
+    key = lock_key(cluster.queue, "leader", "scheduler") & 0xFFFF_FFFF_FFFF_FFFF
+    engine = sa.create_engine(cluster.db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
+                    " USING (pid) WHERE l.locktype = 'advisory' AND l.granted"
+                    " AND l.classid::bigint = :high AND l.objid::bigint = :low"
+                ),
+                {"high": key >> 32, "low": key & 0xFFFF_FFFF},
+            )
+            return sorted(r[0] for r in rows)
+    finally:
+        engine.dispose()
+
+
+def _scheduler(cluster: Cluster, name: str, stop: threading.Event) -> threading.Thread:
+    settings = load_settings(cluster.config())
+    url = make_url(settings.storage.url).update_query_dict({"application_name": name})
+    storage = settings.storage.model_copy(update={"url": url.render_as_string(False)})
+    thread = threading.Thread(
+        target=serve_cluster, args=(settings.model_copy(update={"storage": storage}), stop)
+    )
+    thread.start()
+    return thread
+
+
+def test_one_scheduler_leads_and_a_standby_takes_over(cluster: Cluster) -> None:
+    storage = Storage(cluster.db_url)
+    storage.upgrade()
+    storage.close()
+    stop_a, stop_b = threading.Event(), threading.Event()
+    first = _scheduler(cluster, "sched-a", stop_a)
+    wait_for(lambda: _leader(cluster) == ["sched-a"], 10, "a leader")
+    second = _scheduler(cluster, "sched-b", stop_b)
+    try:
+        time.sleep(1.5)  # more than leader_retry: the standby has tried and stood by
+        assert _leader(cluster) == ["sched-a"]
+        stop_a.set()  # the leader goes away; its session ends
+        first.join(10)
+        wait_for(lambda: _leader(cluster) == ["sched-b"], 5, "the standby to lead")
+    finally:
+        stop_a.set()
+        stop_b.set()
+        first.join(10)
+        second.join(10)
+    assert not second.is_alive()

@@ -56,6 +56,8 @@ def celery_config(cluster: ClusterSettings) -> dict[str, Any]:
         "task_serializer": "json",
         "accept_content": ["json"],
         "broker_connection_retry_on_startup": True,
+        # A poll in flight when the broker drops finishes and stores; cancelling it gains nothing.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_hijack_root_logger": False,
         "broker_transport_options": {
             # Redis only (AMQP requeues as soon as the dead worker's connection drops).
