@@ -44,7 +44,7 @@ def test_migrations_apply_to_an_empty_database_and_are_idempotent(
     store.upgrade()
     store.upgrade()
 
-    assert store.current_revision() == head_revision() == "0001"
+    assert store.current_revision() == head_revision() == "0004"
     assert set(sa.inspect(engine).get_table_names()) == TABLES
     store.close()
 
