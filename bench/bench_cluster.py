@@ -4,8 +4,10 @@
     python bench/bench_cluster.py --rate 50 --duration 30 --workers 1 2
 
 1. Ingest rate: each feed is preloaded with posts, every source is polled once, and the clock
-   runs until every post is stored (fetched, matched, analysed, upserted). Each worker is a
-   ``listener worker --concurrency 1`` process; the scaling factor is rate(N) / rate(1).
+   runs until every post is stored (fetched, matched, analysed, upserted); best of two rounds.
+   Each worker is a ``listener worker --concurrency 1`` process; the scaling factor is
+   rate(N) / rate(1). With 8 sources, 8 tasks share the workers, so the factor also shows
+   how evenly tasks spread.
 2. End-to-end latency at a chosen rate: a load generator posts ``--rate`` posts a second
    across the feeds while ``listener run`` (the elected scheduler) polls each source every
    second; latency is from the post to its row in the database (sampled every 50 ms).
@@ -54,6 +56,7 @@ PG = os.environ.get(
 REDIS = os.environ.get("LISTENER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 FEEDS = 8
 BUCKET = 5  # seconds, for the alert part
+ROUNDS = 2  # ingest rounds per worker count; the best counts (the machine may be shared)
 ANGRY = "{brand} is terrible, awful, a scam. I hate {brand} and want a refund now"
 
 
@@ -110,6 +113,15 @@ keywords = ["bolt"]
                 start_new_session=True,
             )
         )
+
+    def wait_ready(self, timeout: float) -> None:
+        """Until every worker's processes have built their pipelines (spaCy loaded)."""
+        deadline = time.monotonic() + timeout
+        logs = [self.tmp / f"p{i}.log" for i in range(len(self.processes))]
+        while not all("pipeline" in log.read_text(errors="replace") for log in logs):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"workers did not start; see {self.tmp}")
+            time.sleep(0.2)
 
     def stop_all(self) -> None:
         for p in self.processes:
@@ -191,19 +203,20 @@ def ingest_rate(workers: int, per_feed: int) -> float:
     with bench() as b:
         for _ in range(workers):
             b.start("worker", "--concurrency", "1")
-        b.post(FEEDS * 2)  # warm-up: every worker process loads its pipeline
+        b.wait_ready(120)
+        b.post(FEEDS * 2)  # warm-up: connections opened, feeds' first answers cached
         b.poll_all()
         b.wait_count(FEEDS * 2, 120)
-        time.sleep(1)
-        for _ in range(2):  # the second round balances the first's uneven start
-            b.poll_all()
-            time.sleep(0.5)
-        total = FEEDS * per_feed
-        before = b.count()
-        b.post(total)
-        b.poll_all()
-        elapsed = b.wait_count(before + total, 300)
-        return total / elapsed
+        return max(_round(b, per_feed) for _ in range(ROUNDS))
+
+
+def _round(b: Bench, per_feed: int) -> float:
+    """Post ``per_feed`` to every feed, poll each source once, time until all are stored."""
+    total = FEEDS * per_feed
+    before = b.count()
+    b.post(total)
+    b.poll_all()
+    return total / b.wait_count(before + total, 300)
 
 
 def latencies(workers: int, rate: float, duration: float) -> tuple[list[float], float | None]:
@@ -214,6 +227,7 @@ def latencies(workers: int, rate: float, duration: float) -> tuple[list[float], 
         b.post(FEEDS)
         b.poll_all()
         b.wait_count(FEEDS, 120)
+        b.posted.clear()  # the warm-up posts waited for the workers to start, not for a poll
         seed_quiet_history(b.url, "Bolt")
         b.start("run")
         seen = watch(b, rate, duration)
@@ -293,9 +307,9 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--per-feed", type=int, default=250, help="posts per feed, ingest part")
+    parser.add_argument("--per-feed", type=int, default=400, help="posts per feed, ingest part")
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second, latency part")
-    parser.add_argument("--duration", type=float, default=15.0, help="seconds of load")
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds of load")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; {FEEDS} RSS sources; PostgreSQL + Redis local")
     rates = {n: ingest_rate(n, args.per_feed) for n in args.workers}

@@ -25,8 +25,11 @@ NO_CLUSTER = "this config has no [cluster] section (see README, 'Running a clust
 def worker(
     config: ConfigOption = Path(DEFAULT_CONFIG),
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, help="Worker processes on this machine.")
-    ] = 2,
+        int | None,
+        typer.Option(
+            "--concurrency", "-c", min=1, help="Worker processes here (default: one per CPU)."
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run a cluster worker: poll and detect as the scheduler asks. Ctrl-C stops it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -36,3 +38,15 @@ def test_worker_concurrency_must_be_positive(tmp_path: Path) -> None:
     path = _config(tmp_path, '[cluster]\nbroker_url = "redis://127.0.0.1:6379/0"\n')
     result = runner.invoke(app, ["worker", "--config", path, "--concurrency", "0"])
     assert result.exit_code == 2
+
+
+def test_importing_the_cli_loads_no_celery() -> None:
+    code = "import sys, listener.cli; print([m for m in ('celery', 'kombu') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cluster_facade_exports_resolve() -> None:
+    import listener.cluster
+
+    assert all(getattr(listener.cluster, name) for name in listener.cluster.__all__)

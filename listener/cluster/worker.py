@@ -24,12 +24,13 @@ def migrate(settings: Settings) -> None:
         engine.dispose()
 
 
-def worker_argv(settings: Settings, concurrency: int, loglevel: str) -> list[str]:
+def worker_argv(settings: Settings, concurrency: int | None, loglevel: str) -> list[str]:
     """The ``celery worker`` arguments: this install's queue, a unique node name, no chatter."""
     assert settings.cluster is not None
+    processes = concurrency or os.cpu_count() or 1
     return [
         "worker",
-        f"--concurrency={concurrency}",
+        f"--concurrency={processes}",
         f"--loglevel={loglevel}",
         f"--queues={settings.cluster.queue}",
         f"--hostname=listener-{os.getpid()}@%h",
@@ -41,7 +42,7 @@ def worker_argv(settings: Settings, concurrency: int, loglevel: str) -> list[str
     ]
 
 
-def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
+def run_worker(settings: Settings, concurrency: int | None, loglevel: str = "INFO") -> None:
     """Migrate, then run the worker in the foreground until it is told to stop."""
     migrate(settings)
     use_settings(settings)
