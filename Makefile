@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Storage tests also run on PostgreSQL when it answers here; CI makes it required.
 export LISTENER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench bench-cluster clean
 
 $(STAMP):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -37,6 +37,9 @@ bench: $(STAMP)  ## benchmarks: NLP throughput, NAB scores (reads ../shared/data
 	$(BIN)/python bench/bench_nlp.py
 	$(BIN)/python bench/nab.py
 	$(BIN)/python bench/bench_replay.py
+
+bench-cluster: $(STAMP)  ## cluster ingest rate with 1/2/4 workers, latencies (local Redis + PostgreSQL)
+	$(BIN)/python bench/bench_cluster.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

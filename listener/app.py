@@ -65,6 +65,11 @@ def build_pipeline(
 
 
 def close_pipeline(pipeline: Pipeline) -> None:
+    """Close every connector's and receiver's HTTP connections."""
     for connector in pipeline.connectors.values():
         if not isinstance(connector, ConnectorError):
             connector.close()
+    for notifier in pipeline.deliverer.notifiers.values():
+        close = getattr(notifier, "close", None)  # only HTTP receivers hold connections
+        if close is not None:
+            close()

@@ -77,12 +77,18 @@ def check_config(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
 
 @app.command()
 def run(config: ConfigOption = Path(DEFAULT_CONFIG), verbose: VerboseOption = False) -> None:
-    """Run the service: poll every source on its interval, detect, alert. Ctrl-C stops it."""
+    """Run the service: poll every source on its interval, detect, alert. Ctrl-C stops it.
+
+    With a [cluster] section it is the scheduler: it enqueues polls for `listener worker`s.
+    """
     from listener.app import build_pipeline, close_pipeline
     from listener.scheduler import serve_forever
 
     setup_logging(verbose, logging.INFO)
     settings = load_config(config)
+    if settings.cluster is not None:  # this process only schedules; workers poll
+        cli_cluster.run_scheduler(settings)
+        return
     pipeline = build_pipeline(settings, open_db(settings))
     if settings.web.enabled:
         cli_web.serve_in_thread(settings, pipeline.storage)

@@ -239,9 +239,25 @@ class WebSettings(_Model):
 
 
 class ClusterSettings(_Model):
-    """Present only in cluster mode: Celery workers take the polls (issue 8 extends it)."""
+    """Present only in cluster mode: Celery workers take the polls, PostgreSQL is required.
+
+    ``queue`` names the Celery queue and scopes the database locks, so two installations may
+    share a broker and a database server. A task running longer than ``task_timeout`` is killed;
+    one not acknowledged within twice that (its worker died) is delivered again. A standby
+    scheduler tries to become the leader every ``leader_retry``.
+    """
 
     broker_url: str = Field(min_length=1)
+    queue: str = Field(default="listener", pattern=r"^[A-Za-z0-9_.-]+$")
+    task_timeout: Duration = timedelta(minutes=10)
+    leader_retry: Duration = timedelta(seconds=10)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: str) -> str:
+        if not re.match(r"^(redis|rediss|amqp|amqps)://", value):
+            raise ValueError("use a redis:// or amqp:// URL")
+        return value
 
 
 class Settings(_Model):
@@ -279,8 +295,9 @@ def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Set
         ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), "", f"not valid TOML: {e}") from e
-    settings = parse_settings(data, str(path))
-    return _apply_env(settings, path, env)
+    settings = _apply_env(parse_settings(data, str(path)), path, env)
+    _check_cluster_database(settings, str(path))
+    return settings
 
 
 def default_settings(base: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -307,6 +324,13 @@ def _check_routes(settings: Settings, path: str) -> None:
     for name in route.receivers() if route else ():
         if name not in defined:
             raise ConfigError(path, "alerts.route", f"undefined receiver {name!r}")
+
+
+def _check_cluster_database(settings: Settings, path: str) -> None:
+    if settings.cluster is not None and not settings.storage.url.startswith("postgresql"):
+        raise ConfigError(
+            path, "storage.url", "cluster mode needs PostgreSQL (postgresql+psycopg://...)"
+        )
 
 
 def _key(loc: tuple[int | str, ...], error_type: str = "") -> str:

@@ -119,3 +119,50 @@ def test_example_configs_are_valid_and_identical() -> None:
     assert (ROOT / "config" / "listener.example.toml").read_text() == shipped
     for path in (ROOT / "config").glob("*.toml"):
         load_settings(path, env={})
+
+
+CLUSTER = """
+[storage]
+url = "postgresql+psycopg://listener@db.example/listener"
+[cluster]
+broker_url = "redis://127.0.0.1:6379/0"
+"""
+
+
+def test_cluster_section_defaults(tmp_path: Path) -> None:
+    cluster = load_settings(write(tmp_path, CLUSTER), env={}).cluster
+    assert cluster is not None
+    assert cluster.queue == "listener"
+    assert cluster.task_timeout == timedelta(minutes=10)
+    assert cluster.leader_retry == timedelta(seconds=10)
+
+
+def test_cluster_mode_needs_postgresql(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, CLUSTER.replace("postgresql+psycopg://listener@db.example/", "sqlite:///")
+    )
+    with pytest.raises(ConfigError) as e:
+        load_settings(path, env={})
+    assert e.value.key == "storage.url"
+    assert "PostgreSQL" in e.value.reason
+    # the database URL from the environment counts, as everywhere else
+    env = {"LISTENER_DATABASE_URL": "postgresql+psycopg://db.example/listener"}
+    assert load_settings(path, env=env).cluster is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('broker_url = "sqs://queue"', "cluster.broker_url"),
+        ('task_timout = "5m"', "cluster.task_timout"),
+        ('queue = "two words"', "cluster.queue"),
+        ('leader_retry = "soon"', "cluster.leader_retry"),
+    ],
+)
+def test_bad_cluster_keys_are_named(tmp_path: Path, line: str, key: str) -> None:
+    text = CLUSTER.replace('broker_url = "redis://127.0.0.1:6379/0"', line)
+    if not line.startswith("broker_url"):
+        text += 'broker_url = "amqp://guest:guest@127.0.0.1:5672//"\n'
+    with pytest.raises(ConfigError) as e:
+        load_settings(write(tmp_path, text), env={})
+    assert e.value.key == key

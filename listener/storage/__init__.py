@@ -42,11 +42,12 @@ from listener.records import (
     SourceState,
     WebUser,
 )
-from listener.storage import alerts, mentions, notifications, search, sources, web
+from listener.storage import alerts, mentions, notifications, retention, search, sources, web
 from listener.storage import tables as t
 from listener.storage.engine import create_engine
 from listener.storage.errors import StorageError, translate_errors
 from listener.storage.mentions import StoreResult, store_mentions
+from listener.storage.retention import RETENTION_BATCH
 
 __all__ = ["Storage", "StorageError", "StoreResult"]
 
@@ -393,3 +394,16 @@ class Storage:
         """Every brand with stored mentions."""
         with self._read("brands") as conn:
             return list(conn.execute(search.select_brands()).scalars())
+
+    # cluster: retention (issue 8)
+
+    def delete_mentions_before(self, cutoff: datetime, batch: int = RETENTION_BATCH) -> int:
+        """Delete every mention created before ``cutoff`` (and its brand links), one batch per
+        transaction; return how many were deleted."""
+        deleted = 0
+        while True:
+            with self._write("delete_mentions_before") as conn:
+                count = retention.delete_batch(conn, cutoff, batch)
+            deleted += count
+            if count < batch:
+                return deleted

@@ -25,7 +25,10 @@ def create_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _configure_sqlite)
         return engine
     if backend == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        # pre-ping heals a pool after a server restart; recycle outlives idle-session killers.
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800
+        )
     raise StorageError("connect", f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
