@@ -51,9 +51,17 @@ class Analyzer:
         return self.analyse_many([text], platform=platform)[0]
 
     def analyse_many(self, texts: Sequence[str], *, platform: str = "") -> list[Analysis]:
-        """Analyse many mentions, in order, with batched spaCy passes (``nlp.pipe``)."""
+        """Analyse many mentions, in order, with batched spaCy passes (``nlp.pipe``).
+
+        Identical texts (retweets, cross-posts) are analysed once: the results are frozen.
+        """
+        unique = list(dict.fromkeys(texts))
         with _collector_paused():
-            return self._analyse_many(texts, platform)
+            results = self._analyse_many(unique, platform)
+        if len(unique) == len(texts):
+            return results
+        by_text = dict(zip(unique, results, strict=True))
+        return [by_text[text] for text in texts]
 
     def _analyse_many(self, texts: Sequence[str], platform: str) -> list[Analysis]:
         prepared = [prepare(t, platform, self._emoji) for t in texts]

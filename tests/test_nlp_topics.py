@@ -163,3 +163,13 @@ def test_feed_items_lose_their_html_in_topics(analyzer: Analyzer) -> None:
     a = analyse(analyzer, text, platform="rss")
     assert "airline cut route" in a.topics
     assert not any("<" in t or "href" in t or "x.io" in t for t in a.topics)
+
+
+def test_identical_texts_in_a_batch_get_identical_analyses_in_order() -> None:
+    from nlp import Analyzer
+
+    analyzer = Analyzer()
+    texts = ["RT @ann: Acme is awful #fail", "I love it", "RT @ann: Acme is awful #fail"]
+    results = analyzer.analyse_many(texts)
+    assert [r.sentiment.label for r in results] == ["negative", "positive", "negative"]
+    assert results[0] is results[2] and results[0] == analyzer.analyse(texts[0])
