@@ -10,12 +10,14 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from listener.errors import InputFileError
+from listener.jsonlines import json_objects
 from listener.settings import Settings
 
 BATCH = 256
 
 
-class BatchError(Exception):
+class BatchError(InputFileError):
     """The input file cannot be processed; the message says where and why."""
 
 
@@ -64,14 +66,8 @@ def _csv_texts(path: Path, column: str) -> Iterator[str]:
 
 def _jsonl_texts(path: Path, column: str) -> Iterator[str]:
     with _open(path) as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise BatchError(f"{path}:{number}: not JSON ({e.msg})") from None
-            if not isinstance(doc, dict) or column not in doc:
+        for number, doc in json_objects(f, str(path)):
+            if column not in doc:
                 raise BatchError(f"{path}:{number}: no field {column!r}")
             yield "" if doc[column] is None else str(doc[column])
 

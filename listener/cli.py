@@ -30,6 +30,7 @@ from listener.cli_common import (
     parse_moment,
     setup_logging,
 )
+from listener.errors import InputFileError
 from listener.settings import Settings, display_url
 
 app = typer.Typer(
@@ -193,7 +194,7 @@ def analyze(
     fmt: Annotated[str, typer.Option("--format", help="jsonl.")] = "jsonl",
 ) -> None:
     """Sentiment and topics for each row: one JSON object per input row, in order."""
-    from listener.batch import BatchError, analyze_file
+    from listener.batch import analyze_file
 
     check_format(fmt, ("jsonl",))
     settings = (
@@ -201,7 +202,7 @@ def analyze(
     )
     try:
         analyze_file(file, text_column, settings, sys.stdout)
-    except BatchError as e:
+    except InputFileError as e:
         raise fail(str(e)) from None
 
 
@@ -213,11 +214,11 @@ def detect(
     sensitivity: Annotated[str, typer.Option(help="fewer, balanced or more.")] = "balanced",
 ) -> None:
     """Score a series causally: CSV timestamp,value,anomaly_score out (score in [0,1])."""
-    from listener.batch import BatchError, detect_file
+    from listener.batch import detect_file
 
     try:
         detect_file(file, timestamp_column, value_column, sensitivity, sys.stdout)
-    except BatchError as e:
+    except InputFileError as e:
         raise fail(str(e)) from None
 
 

@@ -52,8 +52,9 @@ def replay_command(
     config: ConfigOption = Path(DEFAULT_CONFIG),
 ) -> None:
     """Replay mentions in simulated time; print alerts, detection delay and false alerts/week."""
+    from listener.errors import InputFileError
     from listener.replay import brands_for, replay_settings, run_replay
-    from listener.replay_jsonl import ReplayError, read_jsonl
+    from listener.replay_jsonl import read_jsonl
 
     # the config only lends detector and NLP settings: its database and receivers are not used
     base = Settings() if is_default_config(config) and not config.exists() else load_config(config)
@@ -65,7 +66,7 @@ def replay_command(
             stream = read_jsonl(file)
             settings = replay_settings(base, brands_for(stream, brand or (), keyword or ()), url)
             result = run_replay(settings, stream, windows)
-        except ReplayError as e:
+        except InputFileError as e:
             raise fail(str(e)) from None
         _print(result, display_url(url), bool(windows))
 

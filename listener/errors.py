@@ -2,6 +2,7 @@
 
     ListenerError
     ├── ConfigError          a bad config file: names the file, the key and the reason
+    ├── InputFileError       a CSV or JSON Lines input is unusable: names file, line and why
     ├── SourceError          a source failed this cycle (wraps a connectors.ConnectorError)
     └── NotifyError          a receiver could not be reached
 
@@ -26,6 +27,10 @@ class ConfigError(ListenerError):
         self.path = path
         self.key = key
         self.reason = reason
+
+
+class InputFileError(ListenerError):
+    """An input file (``analyze``, ``detect``, ``replay``) is unusable; says where and why."""
 
 
 class SourceError(ListenerError):

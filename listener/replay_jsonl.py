@@ -7,7 +7,6 @@ are optional; other fields are ignored. Errors name the file, the line and the f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from connectors import Post
-from listener.errors import ListenerError
+from listener.errors import InputFileError
+from listener.jsonlines import json_objects
 from listener.settings import Brand
 
 DEFAULT_PLATFORM = "replay"
@@ -25,7 +25,7 @@ Complaint = Callable[[str, str], "ReplayError"]  # (field, reason) -> the error 
 _OPTIONAL_TEXT = ("platform", "external_id", "author", "url", "outpost", "brand")
 
 
-class ReplayError(ListenerError):
+class ReplayError(InputFileError):
     """The replay input is unusable; the message says where (file, line, field) and why."""
 
 
@@ -38,7 +38,8 @@ class StreamPost:
 
 
 def read_jsonl(path: Path) -> list[StreamPost]:
-    """Every post of the file, in file order; raises :class:`ReplayError` on the first bad line."""
+    """Every post of the file, in file order; raises :class:`InputFileError` (a
+    :class:`ReplayError` for a bad field) on the first bad line."""
     try:
         with path.open(encoding="utf-8") as handle:
             return list(_parse_lines(handle, str(path)))
@@ -49,15 +50,7 @@ def read_jsonl(path: Path) -> list[StreamPost]:
 
 
 def _parse_lines(lines: Iterator[str], where: str) -> Iterator[StreamPost]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ReplayError(f"{where}:{number}: not JSON ({e.msg})") from None
-        if not isinstance(record, dict):
-            raise ReplayError(f"{where}:{number}: expected a JSON object")
+    for number, record in json_objects(lines, where):
         yield parse_record(record, f"{where}:{number}", default_id=f"line-{number}")
 
 

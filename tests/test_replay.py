@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from connectors import Post
 from listener.cli import app
+from listener.errors import InputFileError
 from listener.replay import (
     ReplayConnector,
     brands_for,
@@ -156,7 +157,7 @@ def test_jsonl_errors_name_the_line_and_the_field(
 ) -> None:
     good = {"created_at": "2026-11-23T10:00:00Z", "text": "Acme"}
     path = write_jsonl(tmp_path / "bad.jsonl", [good, record])
-    with pytest.raises(ReplayError, match=message) as caught:
+    with pytest.raises(InputFileError, match=message) as caught:
         read_jsonl(path)
     assert str(path) in str(caught.value)
 
