@@ -1,10 +1,12 @@
+import re
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from listener.errors import ConfigError
-from listener.settings import display_url, load_settings, parse_duration
+from listener.settings import display_url, load_settings, parse_duration, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,3 +168,14 @@ def test_bad_cluster_keys_are_named(tmp_path: Path, line: str, key: str) -> None
     with pytest.raises(ConfigError) as e:
         load_settings(write(tmp_path, text), env={})
     assert e.value.key == key
+
+
+def test_example_config_commented_options_are_valid_too() -> None:
+    """Uncommenting every commented option of the example still gives a valid config."""
+    option = re.compile(r"^# (\[|[a-z_]+ = )")
+    lines = (ROOT / "listener" / "example.toml").read_text().splitlines()
+    text = "\n".join(line[2:] if option.match(line) else line for line in lines)
+    text = text.replace('url = "sqlite:///listener.db"', 'url = "postgresql+psycopg://db/x"')
+    settings = parse_settings(tomllib.loads(text), "example, uncommented")
+    assert {s.kind for s in settings.sources} == {"rss", "twitter", "reddit"}
+    assert settings.cluster is not None and settings.alerts.route is not None
