@@ -37,6 +37,7 @@ class SeriesParams:
     min_days: int = 5  # days a slot needs before its baseline counts
     daily_width: int = 6  # rows averaged before comparing with the daily baseline
     daily_min: int = 3000  # residuals seen before the daily channel may score (rank tails settle)
+    daily_level: int = 288  # recent residuals whose median shifts the baseline (busy/quiet days)
 
 
 PARAMS: dict[Sensitivity, SeriesParams] = {
@@ -152,7 +153,7 @@ class _Scale:
 
 
 class _Daily:
-    """Value against the median of the same time-of-day slot over the past days.
+    """A short mean against the median of the same time-of-day slot over the past days.
 
     Mention volumes swing several-fold between night and afternoon, so a burst at a quiet hour
     can stay inside the range the raw values have seen; its distance from what that hour
@@ -166,6 +167,7 @@ class _Daily:
         self.recent: deque[float] = deque(maxlen=params.daily_width)
         self.residuals = _RankWindow(params.history)
         self.counts = True  # every value so far >= 0
+        self.level = _RankWindow(params.daily_level)
 
     def step(self, slot: int, value: float) -> float:
         """Score the row's distance from its slot's baseline, then remember both."""
@@ -176,12 +178,18 @@ class _Daily:
         past = self.slots.setdefault(slot, deque(maxlen=self.params.days))
         score = 0.0
         if len(past) >= self.params.min_days:
-            residual = mean - _median(past)
+            excess = mean - _median(past)
+            residual = excess - self._offset()
+            self.level.add(excess)
             if len(self.residuals) >= self.params.daily_min:
                 score = self._upward(residual)
             self.residuals.add(residual)
         past.append(level)
         return score
+
+    def _offset(self) -> float:
+        """How far recent rows ran above their slots' baselines: a busy day lifts every hour."""
+        return self.level.sorted[len(self.level) // 2] if len(self.level) else 0.0
 
     def _upward(self, residual: float) -> float:
         """Surprise of an excess over the baseline; deficits are left to the other channels."""
