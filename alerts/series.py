@@ -2,7 +2,9 @@
 
 Each row is compared with the distribution of recent history at two time scales: the raw
 value against past values (spikes), and a 24-row rolling mean against past rolling means
-(level shifts, drifts). Rank tail
+(level shifts, drifts). When rows carry a time of day, a third channel compares a short mean
+with what the same time of day held over the past days, so a burst at a quiet hour stands
+out even inside the range the daily peaks have reached. Rank tail
 probabilities say how unusual a value is inside the range seen; a robust (median/IQR)
 distance says how far beyond it lies. After a confident detection the output is held low
 for a while, because a benchmark like NAB (and a person on call) only values the first.
@@ -31,6 +33,11 @@ class SeriesParams:
     quiet: int = 60  # rows held low after a detection
     span: float = 0.6  # robust sigmas beyond the seen range per e-fold towards score 1
     held: float = 0.5  # factor on scores while held low
+    days: int = 14  # past days whose same time-of-day slot forms the daily baseline
+    min_days: int = 5  # days a slot needs before its baseline counts
+    daily_width: int = 6  # rows averaged before comparing with the daily baseline
+    daily_min: int = 3000  # residuals seen before the daily channel may score (rank tails settle)
+    daily_level: int = 288  # recent residuals whose median shifts the baseline (busy/quiet days)
 
 
 PARAMS: dict[Sensitivity, SeriesParams] = {
@@ -89,16 +96,31 @@ def score_series(
     Scores near 1 are detections: about 0.999 and above is beyond everything recently seen.
     """
     params = PARAMS[check_sensitivity(sensitivity)]
-    return score_values([value for _, value in points], params)
+    slots = [time_of_day(stamp) for stamp, _ in points]
+    return score_values([value for _, value in points], params, slots)
 
 
-def score_values(values: Sequence[float], params: SeriesParams) -> list[float]:
-    """:func:`score_series` on bare values with explicit tuning (the benchmark sweeps these)."""
+def time_of_day(stamp: datetime) -> int:
+    """Seconds since midnight: rows sharing it form one slot of the daily cycle."""
+    return 3600 * stamp.hour + 60 * stamp.minute + stamp.second
+
+
+def score_values(
+    values: Sequence[float], params: SeriesParams, slots: Sequence[int] | None = None
+) -> list[float]:
+    """:func:`score_series` on bare values with explicit tuning (the benchmark sweeps these).
+
+    ``slots`` gives each row's time of day (:func:`time_of_day`); without it there is no
+    daily-cycle channel.
+    """
     scales = [_Scale(width, params) for width in params.scales]
+    daily = _Daily(params) if slots is not None else None
     out: list[float] = []
     hold = 0
     for i, value in enumerate(values):
         surprises = [scale.step(value) for scale in scales]
+        if daily is not None and slots is not None:
+            surprises.append(daily.step(slots[i], value))
         raw = max(surprises) if i >= params.warmup else 0.0
         if hold > 0:
             hold -= 1
@@ -128,3 +150,55 @@ class _Scale:
         score = self.history.surprise(mean, self.params.span) if len(self.history) >= 10 else 0.0
         self.history.add(mean)
         return score
+
+
+class _Daily:
+    """A short mean against the median of the same time-of-day slot over the past days.
+
+    Mention volumes swing several-fold between night and afternoon, so a burst at a quiet hour
+    can stay inside the range the raw values have seen; its distance from what that hour
+    usually holds is what gives it away. Non-negative series (counts) are compared on a square
+    root scale, where Poisson-like noise has about the same spread at every hour.
+    """
+
+    def __init__(self, params: SeriesParams) -> None:
+        self.params = params
+        self.slots: dict[int, deque[float]] = {}
+        self.recent: deque[float] = deque(maxlen=params.daily_width)
+        self.residuals = _RankWindow(params.history)
+        self.counts = True  # every value so far >= 0
+        self.level = _RankWindow(params.daily_level)
+
+    def step(self, slot: int, value: float) -> float:
+        """Score the row's distance from its slot's baseline, then remember both."""
+        self.counts = self.counts and value >= 0.0
+        level = math.sqrt(value) if self.counts else value
+        self.recent.append(level)
+        mean = sum(self.recent) / len(self.recent)
+        past = self.slots.setdefault(slot, deque(maxlen=self.params.days))
+        score = 0.0
+        if len(past) >= self.params.min_days:
+            excess = mean - _median(past)
+            residual = excess - self._offset()
+            self.level.add(excess)
+            if len(self.residuals) >= self.params.daily_min:
+                score = self._upward(residual)
+            self.residuals.add(residual)
+        past.append(level)
+        return score
+
+    def _offset(self) -> float:
+        """How far recent rows ran above their slots' baselines: a busy day lifts every hour."""
+        return self.level.sorted[len(self.level) // 2] if len(self.level) else 0.0
+
+    def _upward(self, residual: float) -> float:
+        """Surprise of an excess over the baseline; deficits are left to the other channels."""
+        below_median = residual < self.residuals.sorted[len(self.residuals) // 2]
+        return 0.0 if below_median else self.residuals.surprise(residual, self.params.span)
+
+
+def _median(values: deque[float]) -> float:
+    """Median of a short window."""
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])

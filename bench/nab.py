@@ -39,20 +39,22 @@ from nab_scoring import (  # noqa: E402
 )
 
 from alerts.detector import Bucket, RevoltDetector  # noqa: E402
-from alerts.series import PARAMS, score_values  # noqa: E402
+from alerts.series import PARAMS, score_values, time_of_day  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "nab"
 
-Detector = Callable[[Sequence[float]], list[float]]
+Detector = Callable[[Sequence[float], Sequence[int]], list[float]]  # values, times of day
 Corpus = tuple[str, list[str], list[float], list[list[str]]]  # path, stamps, values, labels
 
 
-def ours(values: Sequence[float]) -> list[float]:
+def ours(values: Sequence[float], slots: Sequence[int]) -> list[float]:
     """Listener's detector at the default ("balanced") sensitivity."""
-    return score_values(values, PARAMS["balanced"])
+    return score_values(values, PARAMS["balanced"], slots)
 
 
-def windowed_gaussian(values: Sequence[float], size: int = 6400, step: int = 100) -> list[float]:
+def windowed_gaussian(
+    values: Sequence[float], slots: Sequence[int] = (), size: int = 6400, step: int = 100
+) -> list[float]:
     """NAB's windowed Gaussian idea: two-sided normal tail against a sliding window's mean/std."""
     window: deque[float] = deque(maxlen=size)
     mean, std = 0.0, 0.0
@@ -67,7 +69,7 @@ def windowed_gaussian(values: Sequence[float], size: int = 6400, step: int = 100
     return out
 
 
-def fixed_threshold(values: Sequence[float]) -> list[float]:
+def fixed_threshold(values: Sequence[float], slots: Sequence[int] = ()) -> list[float]:
     """A fixed alert level: |z| against the first 15% of rows; the sweep picks the level."""
     head = values[: max(2, probation_rows(len(values)))]
     mean = sum(head) / len(head)
@@ -98,10 +100,10 @@ def load_corpus(data: Path) -> list[Corpus]:
     return corpus
 
 
-def _run(job: tuple[str, list[float]]) -> list[float]:
-    """Worker: one detector over one file's values."""
-    name, values = job
-    scores = DETECTORS[name](values)
+def _run(job: tuple[str, list[float], list[int]]) -> list[float]:
+    """Worker: one detector over one file's values (and times of day)."""
+    name, values, slots = job
+    scores = DETECTORS[name](values, slots)
     if any(not 0.0 <= s <= 1.0 for s in scores):
         raise ValueError(f"{name} produced a score outside [0, 1]")
     return scores
@@ -109,13 +111,19 @@ def _run(job: tuple[str, list[float]]) -> list[float]:
 
 def evaluate(name: str, corpus: list[Corpus], pool: PoolType) -> dict[str, float]:
     """Normalised score of one detector for each profile."""
-    outputs = pool.map(_run, [(name, values) for _, _, values, _ in corpus])
+    jobs = [(name, values, _slots(stamps)) for _, stamps, values, _ in corpus]
+    outputs = pool.map(_run, jobs)
     files = [
         FileScores(scores, windows_from_timestamps(stamps, spans), probation_rows(len(values)))
         for (_, stamps, values, spans), scores in zip(corpus, outputs, strict=True)
     ]
     n_windows = sum(len(f.windows) for f in files)
     return {p.name: normalise(sweep(files, p)[1], n_windows, p) for p in PROFILES}
+
+
+def _slots(stamps: Sequence[str]) -> list[int]:
+    """Time of day of each NAB timestamp."""
+    return [time_of_day(dt.datetime.fromisoformat(stamp)) for stamp in stamps]
 
 
 def detector_milliseconds(n_buckets: int = 2016, repeats: int = 20) -> float:

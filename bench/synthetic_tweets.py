@@ -57,6 +57,12 @@ def labelled(seed: int) -> tuple[list[float], list[tuple[int, int]]]:
     ]
 
 
+def slots(n: int) -> list[int]:
+    """Time of day (seconds) of each 5-minute row from midnight on."""
+    step = int(BUCKET.total_seconds())
+    return [(i * step) % 86400 for i in range(n)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10)
@@ -70,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'detector':<20} {'standard':>9} {'low_FP':>9} {'low_FN':>9}")
     for name in ("ours", "windowed_gaussian"):
         files = [
-            FileScores(DETECTORS[name](values), windows, probation_rows(len(values)))
+            FileScores(
+                DETECTORS[name](values, slots(len(values))), windows, probation_rows(len(values))
+            )
             for values, windows in corpus
         ]
         cells = " ".join(f"{normalise(sweep(files, p)[1], n_windows, p):9.1f}" for p in PROFILES)

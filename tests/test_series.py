@@ -83,3 +83,23 @@ def test_rows_right_after_a_detection_are_held_low() -> None:
 def test_unknown_sensitivity_is_rejected() -> None:
     with pytest.raises(ValueError, match="sensitivity"):
         score_series(points([1.0]), sensitivity="loud")
+
+
+def daily_counts(days: int, seed: int = 5) -> list[float]:
+    """Poisson-like mention counts per 5 minutes: about 4 at night, about 100 mid-afternoon."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(days * 288):
+        rate = 4 + 96 * max(0.0, math.sin(math.pi * ((i % 288) / 288))) ** 3
+        out.append(float(max(0, round(rng.gauss(rate, math.sqrt(rate))))))
+    return out
+
+
+def test_a_burst_at_the_quiet_hour_beats_the_regular_daily_peak() -> None:
+    values = daily_counts(20)
+    quiet = 19 * 288 + 10  # 00:50 on the last day, when about 4 mentions an hour-slot is usual
+    values[quiet : quiet + 6] = [40.0] * 6  # ten times the usual, far below the daily peak
+    scores = score_series(points(values))
+    assert max(values[quiet - 288 : quiet]) > 2 * 40  # the peak just before is much larger
+    assert max(scores[quiet : quiet + 6]) > 0.999
+    assert max(scores[quiet : quiet + 6]) > max(scores[quiet - 288 : quiet])
