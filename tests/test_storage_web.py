@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from listener.records import QueueFilter, Review, SearchQuery
-from listener.storage import Storage
+from listener.storage import Storage, search
 from tests.webdata import HOSTILE, MENTIONS, T0, mention, seed
 
 NOW = T0 + timedelta(days=1)
@@ -65,7 +65,13 @@ def test_queue_filters_by_topic_sentiment_and_outpost(seeded: Storage) -> None:
     assert ids(QueueFilter(outpost="rss:https://acme.example/feed")) == ["p3"]
 
 
-def test_full_text_search_matches_all_words_in_any_case(seeded: Storage) -> None:
+@pytest.mark.parametrize("probe_above", [1, 100_000], ids=["walk-newest", "collect-and-sort"])
+def test_full_text_search_matches_all_words_in_any_case(
+    seeded: Storage, probe_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both plans: common words walk rows newest first, rare ones are collected from the index.
+    monkeypatch.setattr(search, "PROBE_ABOVE", {"sqlite": probe_above, "postgresql": probe_above})
+
     def ids(text: str, **filters: object) -> list[str]:
         page = seeded.search_history(SearchQuery(text=text, **filters))  # type: ignore[arg-type]
         return [r.external_id for r in page.rows]

@@ -360,11 +360,13 @@ class Storage:
     def search_history(self, q: SearchQuery) -> SearchPage:
         """One page of history matching ``q``, newest first, with the cursor of the next."""
         with self._read("search_history") as conn:
-            probe = conn.dialect.name == "sqlite" and bool(search.words(q.text)) and bool(q.limit)
+            dialect = conn.dialect.name
+            probe = bool(search.words(q.text)) and bool(q.limit)
             if probe:  # common words: walk newest first and probe; rare words: collect, sort
-                cap = search.PROBE_ABOVE
-                probe = conn.execute(search.count_fts_matches(q.text or "", cap)).scalar() == cap
-            stmt = search.select_history(conn.dialect.name, q, probe)
+                cap = search.PROBE_ABOVE[dialect]
+                count = search.count_matches(dialect, q.text or "", cap)
+                probe = conn.execute(count).scalar() == cap
+            stmt = search.select_history(dialect, q, probe)
             found = [search.to_history_row(r) for r in conn.execute(stmt).mappings()]
         more = q.limit is not None and len(found) > q.limit
         page = found[: q.limit] if more else found

@@ -22,7 +22,9 @@ from listener.storage import mentions
 from listener.storage import tables as t
 from listener.storage.tables import epoch_us
 
-PROBE_ABOVE = 5000  # (SQLite) matches beyond which a page is found by probing rows, newest first
+#: Matches beyond which a page is found by walking rows newest first and testing each; below it,
+#: the full-text index collects every match and they are sorted (fast for rare words).
+PROBE_ABOVE = {"sqlite": 5000, "postgresql": 2000}
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CURSOR = re.compile(r"^(-?\d{1,20})\.(\d{1,20})$")
 
@@ -58,20 +60,28 @@ def fts5_expression(text: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words(text))
 
 
-def count_fts_matches(text: str, cap: int) -> sa.Select[Any]:
-    """(SQLite) how many mentions match, counting no further than ``cap``."""
-    fts = sa.text("mention_fts MATCH :fts").bindparams(fts=fts5_expression(text))
-    inner: sa.Select[Any] = (
-        sa.select(sa.column("rowid")).select_from(sa.table("mention_fts")).where(fts)
-    )
+def count_matches(dialect: str, text: str, cap: int) -> sa.Select[Any]:
+    """How many mentions match every word of ``text``, counting no further than ``cap``."""
+    inner: sa.Select[Any]
+    if dialect == "sqlite":
+        fts = sa.text("mention_fts MATCH :fts").bindparams(fts=fts5_expression(text))
+        inner = sa.select(sa.column("rowid")).select_from(sa.table("mention_fts")).where(fts)
+    else:
+        inner = sa.select(sa.literal(1)).where(_tsquery_match(text))
     return sa.select(sa.func.count()).select_from(inner.limit(cap).subquery())
+
+
+def _tsquery_match(text: str) -> sa.ColumnElement[bool]:
+    vector = sa.func.to_tsvector(sa.literal_column("'simple'"), t.mention.c.text)
+    query = sa.func.plainto_tsquery(sa.literal_column("'simple'"), " ".join(words(text)))
+    return vector.op("@@")(query)
 
 
 def full_text(dialect: str, text: str, probe: bool = False) -> sa.ColumnElement[bool] | None:
     """The dialect's full-text condition for every word of ``text``; None when no word.
 
-    On SQLite, ``probe`` checks each row (newest first, stopping at a page) instead of
-    collecting every match then sorting: faster when the words are common.
+    ``probe`` checks each row (newest first, stopping at a page) instead of collecting every
+    match from the index then sorting: faster when the words are common, slower when rare.
     """
     found = words(text)
     if not found:
@@ -90,9 +100,11 @@ def full_text(dialect: str, text: str, probe: bool = False) -> sa.ColumnElement[
             sa.select(sa.column("rowid")).select_from(sa.table("mention_fts")).where(fts)
         )
         return m.id.in_(matching.scalar_subquery())
-    vector = sa.func.to_tsvector(sa.literal_column("'simple'"), m.text)
-    query = sa.func.plainto_tsquery(sa.literal_column("'simple'"), " ".join(found))
-    return vector.op("@@")(query)
+    if probe:
+        return _tsquery_match(text)
+    # MATERIALIZED: otherwise the planner may walk the time index testing every row.
+    hits = sa.select(m.id).where(_tsquery_match(text)).cte("hits").prefix_with("MATERIALIZED")
+    return m.id.in_(sa.select(hits.c.id))
 
 
 def _conditions(
