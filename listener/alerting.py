@@ -6,9 +6,8 @@ causal), so a restart loses no detector state. Alerts live in the database.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -244,7 +243,3 @@ def series_json(buckets: Sequence[Bucket], verdicts: Sequence[Verdict]) -> list[
         }
         for b, v in zip(buckets, verdicts, strict=True)
     ]
-
-
-def dumps(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -194,14 +194,33 @@ def test_top_mentions_put_outpost_posts_first_then_reach(storage: Storage) -> No
     assert [r.external_id for r in negative] == ["angry"]
 
 
-def test_mention_texts_are_the_newest_of_the_brand_in_the_window(storage: Storage) -> None:
+def test_mention_topics_are_of_the_newest_of_the_brand_in_the_window(storage: Storage) -> None:
     store(
         storage,
-        *(post(str(i), created_at=T0 + timedelta(minutes=i), text=f"t{i}") for i in range(5)),
-        post("g", text="globex", brands=(BrandLink("globex"),)),
+        *(
+            post(str(i), created_at=T0 + timedelta(minutes=i), topics=(f"t{i}", "refund"))
+            for i in range(5)
+        ),
+        post("g", topics=("globex",), brands=(BrandLink("globex"),)),
     )
-    texts = storage.mention_texts("acme", T0, T0 + timedelta(minutes=4), limit=3)
-    assert texts == ["t3", "t2", "t1"]
+    topics = storage.mention_topics("acme", T0, T0 + timedelta(minutes=4), limit=3)
+    assert topics == ["t3", "refund", "t2", "refund", "t1", "refund"]
+
+
+def test_known_links_say_which_brand_links_are_stored(storage: Storage) -> None:
+    outpost = "reddit:r/acme"
+    store(
+        storage,
+        post("1", brands=(BrandLink("acme", outpost), BrandLink("globex"))),
+        post("2"),
+        post("3", platform="reddit"),
+    )
+    assert storage.known_links("rss", ["1", "2", "3", "9"]) == {
+        ("1", "acme", outpost),
+        ("1", "globex", None),
+        ("2", "acme", None),
+    }
+    assert storage.known_links("rss", []) == set()
 
 
 def test_times_come_back_as_utc_and_naive_times_are_refused(storage: Storage) -> None:

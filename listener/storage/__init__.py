@@ -145,14 +145,6 @@ class Storage:
         with self._read("top_mentions") as conn:
             return mentions.to_rows(conn.execute(stmt).mappings())
 
-    def mention_texts(
-        self, brand: str, since: datetime, until: datetime, limit: int = 5000
-    ) -> list[str]:
-        """The newest ``limit`` texts of ``brand``'s mentions in the window."""
-        stmt = mentions.select_texts(brand, since, until, limit)
-        with self._read("mention_texts") as conn:
-            return list(conn.execute(stmt).scalars())
-
     def mention_topics(
         self, brand: str, since: datetime, until: datetime, limit: int = 5000
     ) -> list[str]:

@@ -267,14 +267,6 @@ def select_top(
     return stmt.order_by(*order).limit(limit)
 
 
-def select_texts(brand: str, since: datetime, until: datetime, limit: int) -> sa.Select[Any]:
-    """The newest texts of a brand's mentions, for topic extraction."""
-    m, b = t.mention.c, t.mention_brand.c
-    stmt = sa.select(m.text).join_from(t.mention, t.mention_brand, m.id == b.mention_id)
-    stmt = stmt.where(*_brand_window(brand, since, until))
-    return stmt.order_by(m.created_at.desc(), m.id.desc()).limit(limit)
-
-
 def select_topics(brand: str, since: datetime, until: datetime, limit: int) -> sa.Select[Any]:
     """The topics of a brand's newest mentions in a window, for rising-topic tests."""
     m, b = t.mention.c, t.mention_brand.c
