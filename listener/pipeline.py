@@ -87,7 +87,7 @@ class Pipeline:
         names = [only] if only else list(self.connectors)
         outcomes = tuple(self.poll_source(name, now) for name in names)
         events = tuple(self.detect(now))
-        self.deliver(now)
+        self.deliver(now, plan=False)  # detect has just planned the outbox
         return CycleReport(outcomes, events)
 
     def detect(self, now: datetime) -> list[AlertEvent]:
@@ -97,11 +97,12 @@ class Pipeline:
             enqueue_due(self.settings.alerts, self.storage, now)
         return events
 
-    def deliver(self, now: datetime) -> DeliveryReport:
+    def deliver(self, now: datetime, *, plan: bool = True) -> DeliveryReport:
         """Plan what became due without a detection (group_wait over, repeats, silences
-        ended), then send the due outbox rows (see ``listener.outbox``)."""
+        ended) unless ``plan`` is False, then send the due outbox rows (``listener.outbox``)."""
         with self._deliver_lock:
-            enqueue_due(self.settings.alerts, self.storage, now)
+            if plan:
+                enqueue_due(self.settings.alerts, self.storage, now)
             return self.deliverer.deliver(now)
 
     def poll_source(self, name: str, now: datetime) -> SourceOutcome:
