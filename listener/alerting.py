@@ -16,6 +16,7 @@ from listener.records import AlertEvent, AlertRow, BucketCount, MentionRow, NewA
 from listener.settings import Brand, Settings
 from listener.source_alerts import SourceHealth
 from listener.storage import Storage
+from listener.times import iso
 from nlp import rising_terms
 
 log = logging.getLogger("listener.alerts")
@@ -41,10 +42,6 @@ def alert_json(alert: AlertRow) -> dict[str, Any]:
         "acked_at": iso(alert.acked_at) if alert.acked_at else None,
         "acked_by": alert.acked_by,
     }
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def bucket_floor(moment: datetime, size: timedelta) -> datetime:

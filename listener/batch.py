@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -13,6 +13,7 @@ from typing import IO, Any
 from listener.errors import InputFileError
 from listener.jsonlines import json_objects
 from listener.settings import Settings
+from listener.times import parse_time
 
 BATCH = 256
 
@@ -108,8 +109,8 @@ def _series(path: Path, ts_col: str, value_col: str) -> list[tuple[str, str, dat
 
 def _point(path: Path, line: int, stamp: str, raw: str) -> tuple[datetime, float]:
     try:
-        moment = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+        moment = parse_time(stamp)
         value = float(raw)
     except ValueError as e:
         raise BatchError(f"{path}:{line}: {e}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), value
+    return moment, value

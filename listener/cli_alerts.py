@@ -125,7 +125,7 @@ def outbox_command(
 
 
 def _outbox_row(n: NotificationRow) -> dict[str, Any]:
-    from listener.alerting import iso
+    from listener.times import iso
 
     row = {k: getattr(n, k) for k in OUTBOX_COLUMNS}
     row["due_at"] = iso(n.due_at)
@@ -176,7 +176,7 @@ def silence_list(
 
 
 def _silence_row(s: SilenceRow, table: bool) -> dict[str, Any]:
-    from listener.alerting import iso
+    from listener.times import iso
 
     empty = "" if table else None  # "any" shows blank in a table, null in JSON
     row: dict[str, Any] = {k: getattr(s, k) or empty for k in SILENCE_COLUMNS}

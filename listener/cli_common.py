@@ -22,8 +22,8 @@ from listener.settings import (
     default_settings,
     display_url,
     load_settings,
-    parse_duration,
 )
+from listener.times import parse_since
 
 if TYPE_CHECKING:
     from listener.storage import Storage
@@ -99,14 +99,9 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.now(UTC) - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_since(value, datetime.now(UTC))
     except ValueError:
         raise fail(f"{option}: {value!r} is neither an ISO 8601 time nor a duration") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def emit_rows(

@@ -19,6 +19,7 @@ from listener.cli_common import (
     load_config,
 )
 from listener.settings import DetectorSettings, Settings, display_url, parse_duration
+from listener.times import parse_time
 
 if TYPE_CHECKING:
     from listener.replay import ReplayResult
@@ -103,8 +104,7 @@ def _window(text: str) -> Window:
 
 
 def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_time(text).astimezone(UTC)
 
 
 def _temporary_database(stack: ExitStack) -> str:

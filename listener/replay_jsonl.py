@@ -19,6 +19,7 @@ from connectors import Post
 from listener.errors import InputFileError
 from listener.jsonlines import json_objects
 from listener.settings import Brand
+from listener.times import parse_time
 
 DEFAULT_PLATFORM = "replay"
 Complaint = Callable[[str, str], "ReplayError"]  # (field, reason) -> the error to raise
@@ -95,10 +96,9 @@ def _created_at(value: Any, bad: Complaint) -> datetime:
     if not isinstance(value, str):
         raise bad("created_at", "required, an ISO 8601 time")
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_time(value).astimezone(UTC)
     except ValueError:
         raise bad("created_at", f"{value!r} is not an ISO 8601 time") from None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reach(value: Any, bad: Complaint) -> int | None:

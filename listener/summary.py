@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from listener.alerting import alert_json, iso
+from listener.alerting import alert_json
 from listener.pipeline import CycleReport
 from listener.records import AlertRow, MentionRow, SourceState
 from listener.settings import RssSource, Settings, display_url
 from listener.sources import plan_sources
 from listener.storage import Storage
+from listener.times import iso
 
 #: CSV columns of ``listener mentions``; JSON carries every field of ``mention_json``.
 MENTION_COLUMNS = (

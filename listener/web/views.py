@@ -17,7 +17,7 @@ from listener.records import (
     ReviewStatus,
     SentimentLabel,
 )
-from listener.settings import parse_duration
+from listener.times import iso, parse_since, parse_time
 
 SENTIMENTS = ("positive", "neutral", "negative")
 CSV_COLUMNS = (
@@ -49,14 +49,9 @@ def moment(value: str | None, now: datetime) -> datetime | None:
     if value is None:
         return None
     try:
-        return now - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_since(value, now)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_key(value: str) -> tuple[int, str] | None:
@@ -71,7 +66,7 @@ def _alert_window(alert: AlertRow) -> tuple[datetime, datetime]:
     window = alert.explanation.get("window") or {}
     end = alert.resolved_at or alert.fired_at
     try:
-        end = datetime.fromisoformat(str(window["end"]).replace("Z", "+00:00"))
+        end = parse_time(str(window["end"]))
     except (KeyError, ValueError):
         end = end + timedelta(minutes=5)
     return alert.started_at, max(end, alert.fired_at)
@@ -155,7 +150,7 @@ def bucket_starts(since: datetime, until: datetime, bucket: timedelta) -> list[d
 
 def iso_or_none(value: datetime | None) -> str | None:
     """ISO 8601 UTC, or None."""
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else iso(value)
 
 
 def silence_for(alert: AlertRow, now: datetime, hours: float, reason: str, by: str) -> NewSilence:
